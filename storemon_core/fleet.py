@@ -1,0 +1,139 @@
+"""Polls, business hours and zones laid out on per-store lanes for one as-of instant.
+
+This is the single preparation step shared by the fleet report and a store's
+timeline, so both see exactly the same in-hours polls and business hours.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from storemon_core.business_hours import StoreZones, business_intervals, store_zones
+from storemon_core.intervals import IntervalSet
+from storemon_core.zones import US_PER_HOUR
+
+I64 = npt.NDArray[np.int64]
+Progress = Callable[[float, str], None]
+
+WEEK_US = 7 * 24 * US_PER_HOUR
+
+
+def as_utc_timestamp(value: str | datetime | pd.Timestamp) -> pd.Timestamp:
+    """An instant given as text or datetime; naive values are read as UTC."""
+    stamp = pd.Timestamp(value)
+    if pd.isna(stamp):
+        raise ValueError(f"not an instant: {value!r}")
+    if stamp.tzinfo is None:
+        stamp = stamp.tz_localize("UTC")
+    return stamp.tz_convert("UTC").as_unit("us")
+
+
+def utc_microseconds(stamps: pd.Series) -> I64:
+    result: I64 = pd.DatetimeIndex(stamps).as_unit("us").asi8
+    return result
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """The stores of one report and what the rule needs of each, on lanes.
+
+    Lane `i` is `store_ids[i]`; a lane position is `i * lane_width + (t - window_start)`
+    in microseconds. In-hours polls are sorted, one per instant (conflicts read inactive).
+    """
+
+    store_ids: npt.NDArray[np.object_]
+    as_of: pd.Timestamp
+    window_start_us: int
+    as_of_us: int
+    lane_width: int
+    zones: StoreZones
+    hours: IntervalSet
+    poll_at: I64
+    poll_active: npt.NDArray[np.bool_]
+    last_poll_us: I64
+    last_active: npt.NDArray[np.bool_]
+
+    @property
+    def span(self) -> int:
+        return self.as_of_us - self.window_start_us
+
+    @property
+    def poll_lane(self) -> I64:
+        result: I64 = self.poll_at // self.lane_width
+        return result
+
+    def lane_start(self, lanes: I64) -> I64:
+        result: I64 = lanes * self.lane_width
+        return result
+
+
+def _silent(fraction: float, phase: str) -> None:
+    return None
+
+
+def lay_out(
+    polls: pd.DataFrame,
+    business_hours: pd.DataFrame,
+    timezones: pd.DataFrame,
+    as_of: str | datetime | pd.Timestamp | None = None,
+    progress: Progress | None = None,
+) -> Fleet:
+    """Prepare the report's stores: every store with a poll at or before `as_of`."""
+    report = progress or _silent
+    report(0.05, "reading polls")
+    at = utc_microseconds(polls["timestamp_utc"])
+    if as_of is None:
+        as_of_stamp = pd.Timestamp(int(at.max()) if len(at) else 0, unit="us", tz="UTC")
+    else:
+        as_of_stamp = as_utc_timestamp(as_of)
+    as_of_us = int(as_of_stamp.value // 1000)
+    window_start_us = as_of_us - WEEK_US
+    lane_width = WEEK_US + 2  # room for a poll exactly at as_of and an hour ending after it
+
+    seen = at <= as_of_us
+    at = at[seen]
+    active = polls["active"].to_numpy(dtype=bool)[seen]
+    codes, uniques = pd.factorize(polls["store_id"].to_numpy(dtype=object)[seen], sort=True)
+    store_ids = np.asarray(uniques, dtype=object)
+    lanes = codes.astype(np.int64)
+
+    # The newest poll of each store; several at that instant read as inactive.
+    last_poll_us = np.full(len(store_ids), np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last_poll_us, lanes, at)
+    at_last = at == last_poll_us[lanes]
+    last_active = np.bincount(lanes[at_last & ~active], minlength=len(store_ids)) == 0
+
+    report(0.2, "business hours")
+    zones = store_zones(store_ids, timezones)
+    hours = business_intervals(store_ids, business_hours, zones, window_start_us, as_of_us,
+                               lane_width)
+
+    report(0.6, "polls in business hours")
+    in_week = at >= window_start_us
+    position = lanes[in_week] * lane_width + (at[in_week] - window_start_us)
+    status = active[in_week]
+    in_hours = hours.contains(position)
+    position, status = position[in_hours], status[in_hours]
+    order = np.lexsort((status, position))  # inactive first among polls at one instant
+    position, status = position[order], status[order]
+    first = np.r_[True, position[1:] != position[:-1]] if len(position) else np.zeros(0, bool)
+
+    return Fleet(
+        store_ids=store_ids,
+        as_of=as_of_stamp,
+        window_start_us=window_start_us,
+        as_of_us=as_of_us,
+        lane_width=lane_width,
+        zones=zones,
+        hours=hours,
+        poll_at=position[first],
+        poll_active=status[first],
+        last_poll_us=last_poll_us,
+        last_active=last_active,
+    )

@@ -1,0 +1,68 @@
+"""Sets of time intervals on per-store lanes, as sorted arrays.
+
+Every store gets its own lane on one integer axis (microseconds):
+`lane * lane_width + offset`, with offset in [0, lane_width). Placing the lanes end
+to end lets one sort, one `searchsorted` and one cumulative sum answer a question
+for all stores at once, with no loop over stores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+I64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class IntervalSet:
+    """Disjoint half-open intervals [starts[i], ends[i]), sorted by start."""
+
+    starts: I64
+    ends: I64
+
+    @staticmethod
+    def union(starts: I64, ends: I64) -> IntervalSet:
+        """Merge overlapping or touching intervals (overlaps count once)."""
+        keep = ends > starts
+        starts, ends = starts[keep], ends[keep]
+        order = np.argsort(starts, kind="stable")
+        starts, ends = starts[order], ends[order]
+        if len(starts) == 0:
+            return IntervalSet(starts, ends)
+        reach = np.maximum.accumulate(ends)
+        # A new interval begins where a start lies beyond everything before it.
+        first = np.empty(len(starts), dtype=bool)
+        first[0] = True
+        first[1:] = starts[1:] > reach[:-1]
+        group_ends = np.r_[np.flatnonzero(first)[1:] - 1, len(starts) - 1]
+        return IntervalSet(starts[first], reach[group_ends])
+
+    def measure_before(self, points: I64) -> I64:
+        """For each point, the total length of the set before it on the axis.
+
+        Differences of this over one lane give the set's length between two
+        instants of that lane.
+        """
+        lengths = self.ends - self.starts
+        cumulative = np.r_[np.int64(0), np.cumsum(lengths)]
+        j = np.searchsorted(self.starts, points, side="right") - 1
+        inside = np.clip(points - self.starts[np.maximum(j, 0)], 0, lengths[np.maximum(j, 0)]) \
+            if len(self.starts) else np.zeros(len(points), dtype=np.int64)
+        result: I64 = np.where(j >= 0, cumulative[np.maximum(j, 0)] + inside, 0).astype(np.int64)
+        return result
+
+    def measure(self, lo: I64, hi: I64) -> I64:
+        """Length of the set inside each [lo, hi) (lo <= hi, both on one lane)."""
+        result: I64 = self.measure_before(hi) - self.measure_before(lo)
+        return result
+
+    def contains(self, points: I64) -> npt.NDArray[np.bool_]:
+        """Whether each point lies in the set (starts included, ends excluded)."""
+        if len(self.starts) == 0:
+            return np.zeros(len(points), dtype=bool)
+        j = np.searchsorted(self.starts, points, side="right") - 1
+        result: npt.NDArray[np.bool_] = (j >= 0) & (points < self.ends[np.maximum(j, 0)])
+        return result
