@@ -7,7 +7,7 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from storemon_core.fleet import Progress, lay_out
+from storemon_core.fleet import Fleet, Progress, lay_out
 from storemon_core.report import EXTENDED_COLUMNS
 from storemon_core.rule import status_spans, window_time
 from storemon_core.zones import US_PER_HOUR
@@ -33,6 +33,14 @@ def uptime_report(
     fleet = lay_out(polls, business_hours, timezones, as_of, progress)
     if progress:
         progress(0.8, "counting")
+    report = fleet_report(fleet)
+    if progress:
+        progress(1.0, "done")
+    return report
+
+
+def fleet_report(fleet: Fleet) -> pd.DataFrame:
+    """The report of stores already laid out on lanes."""
     spans = status_spans(fleet)
     lanes = fleet.poll_lane
     offset_in_lane = fleet.poll_at - fleet.lane_start(lanes)
@@ -53,6 +61,4 @@ def uptime_report(
 
     report = pd.DataFrame(columns).loc[:, EXTENDED_COLUMNS]
     report.attrs["as_of"] = fleet.as_of
-    if progress:
-        progress(1.0, "done")
     return report
