@@ -1,0 +1,243 @@
+"""The dashboard's shaping and charts, tested on frames built here."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import pytest
+
+from storemon_core import charts, dashboard
+from storemon_core.frames import FileSummary, Inputs
+
+
+def _report(rows: list[tuple[str, str, float, float, float, float, float, float]]) -> pd.DataFrame:
+    cols = [
+        "store_id",
+        "timezone_str",
+        "uptime_last_hour",
+        "uptime_last_day",
+        "uptime_last_week",
+        "downtime_last_hour",
+        "downtime_last_day",
+        "downtime_last_week",
+    ]
+    frame = pd.DataFrame(rows, columns=cols)
+    frame["last_status"] = "active"
+    frame["polls_last_week"] = 10
+    return frame
+
+
+@pytest.fixture
+def report() -> pd.DataFrame:
+    return dashboard.with_uptime_pct(
+        _report(
+            [
+                ("a1", "America/Chicago", 60, 20, 90, 0, 4, 10),
+                ("b2", "Asia/Kolkata", 30, 10, 50, 30, 10, 50),
+                ("c3", "America/Chicago", 0, 0, 0, 0, 0, 0),
+                ("d4", "Europe/Berlin", 45, 5, 20, 15, 5, 80),
+            ]
+        )
+    )
+
+
+def test_uptime_pct_uses_observed_time_and_leaves_unobserved_empty(report: pd.DataFrame) -> None:
+    pct = report.set_index("store_id")["uptime_pct_week"]
+    assert pct["a1"] == pytest.approx(90.0)
+    assert pct["b2"] == pytest.approx(50.0)
+    assert math.isnan(pct["c3"])
+    assert pct["d4"] == pytest.approx(20.0)
+    assert report.set_index("store_id")["uptime_pct_hour"]["d4"] == pytest.approx(75.0)
+
+
+def test_headline_numbers(report: pd.DataFrame) -> None:
+    head = dashboard.headline(report)
+    assert head.stores == 4
+    assert head.fleet_uptime_pct == pytest.approx(160 / 300 * 100)
+    assert head.stores_down_last_hour == 2
+    assert head.worst_store == "d4"
+    assert head.worst_store_uptime_pct == pytest.approx(20.0)
+
+
+def test_headline_of_empty_report() -> None:
+    empty = dashboard.with_uptime_pct(_report([]))
+    head = dashboard.headline(empty)
+    assert (head.stores, head.fleet_uptime_pct, head.worst_store) == (0, None, None)
+
+
+def test_filters_round_trip_through_query_params() -> None:
+    filters = dashboard.Filters(search="b", zones=("Europe/Berlin", "Asia/Kolkata"), pct_max=60)
+    params = dashboard.filters_to_params(filters)
+    assert params == {"q": "b", "tz": "Asia/Kolkata,Europe/Berlin", "max": "60"}
+    back = dashboard.parse_filters(params)
+    assert back.search == "b"
+    assert back.zones == ("Asia/Kolkata", "Europe/Berlin")
+    assert (back.pct_min, back.pct_max) == (0.0, 60.0)
+    assert dashboard.filters_to_params(dashboard.Filters()) == {}
+
+
+def test_malformed_query_params_fall_back_to_defaults() -> None:
+    filters = dashboard.parse_filters({"min": "abc", "max": "nan", "tz": ",,", "q": ["x", "y"]})
+    assert filters == dashboard.Filters(search="y")
+    swapped = dashboard.parse_filters({"min": "90", "max": "10"})
+    assert (swapped.pct_min, swapped.pct_max) == (10.0, 90.0)
+
+
+def test_filter_by_search_zone_and_range(report: pd.DataFrame) -> None:
+    ids = lambda f: list(dashboard.filter_stores(report, f)["store_id"])  # noqa: E731
+    assert ids(dashboard.Filters()) == ["a1", "b2", "c3", "d4"]
+    assert ids(dashboard.Filters(search="B")) == ["b2"]
+    assert ids(dashboard.Filters(zones=("America/Chicago",))) == ["a1", "c3"]
+    # a narrowed range drops stores without data: they have no uptime % to compare
+    assert ids(dashboard.Filters(pct_min=10, pct_max=60)) == ["b2", "d4"]
+    # search is literal text, not a pattern
+    assert ids(dashboard.Filters(search=".")) == []
+
+
+def test_most_downtime_first(report: pd.DataFrame) -> None:
+    table = dashboard.most_downtime(report, limit=3)
+    assert list(table["store_id"]) == ["d4", "b2", "a1"]
+    assert "uptime_pct_week" in table.columns
+
+
+def test_history_table_newest_first() -> None:
+    reports = pd.DataFrame(
+        {
+            "report_id": ["old", "new"],
+            "status": ["Complete", "Failed"],
+            "as_of": ["2023-01-25 18:00:00+00:00", "2023-01-25 18:00:00+00:00"],
+            "requested_at": ["2026-01-01 10:00:00+00:00", "2026-01-01 11:00:00+00:00"],
+            "duration_seconds": [1.234, None],
+            "store_count": [10, None],
+            "error": [None, "boom"],
+        }
+    )
+    table = dashboard.history_table(reports)
+    assert list(table["report_id"]) == ["new", "old"]
+    assert list(table["error"]) == ["boom", ""]
+    assert table["duration_seconds"].iloc[1] == pytest.approx(1.23)
+    assert dashboard.history_table(reports.iloc[0:0]).empty
+
+
+def test_display_time_converts_to_local_wall_clock() -> None:
+    utc = pd.Series(pd.to_datetime(["2023-01-22 12:00:00"], utc=True))
+    assert dashboard.to_display_time(utc, "America/Chicago")[0] == pd.Timestamp("2023-01-22 06:00")
+    assert dashboard.to_display_time(utc, None)[0] == pd.Timestamp("2023-01-22 12:00")
+
+
+def test_report_row_and_csv_row_agree() -> None:
+    row = pd.DataFrame({"store_id": ["0012"], "uptime_last_hour": [29.4999], "x": [1.0]})
+    table = dashboard.report_row_table(row, ["store_id", "uptime_last_hour"])
+    assert table.to_dict("records") == [{"store_id": "0012", "uptime_last_hour": 29.5}]
+    csv = "store_id,uptime_last_hour\n0012,29.5\n12,1.0\n"
+    assert dashboard.csv_row(csv, "0012").to_dict("records") == table.to_dict("records")
+
+
+def test_rejected_and_file_tables() -> None:
+    inputs = Inputs(
+        rejected=pd.DataFrame(
+            {
+                "file": ["store_status.csv", "store_status.csv"],
+                "line": [9, 3],
+                "reason": ["bad status", "bad id"],
+                "row": ["x,y,z", "<b>,active,2023"],
+            }
+        ),
+        summaries=[FileSummary("store_status.csv", 10, 8, 2)],
+    )
+    rejected = dashboard.rejected_table(inputs)
+    assert list(rejected["line"]) == [3, 9]
+    assert rejected["row"].iloc[0] == "<b>,active,2023"
+    files = dashboard.file_summary_table(inputs)
+    assert files.to_dict("records") == [
+        {"file": "store_status.csv", "read": 10, "kept": 8, "rejected": 2}
+    ]
+
+
+def test_summary_table_from_dataclass() -> None:
+    @dataclass
+    class Summary:
+        stores: int
+        newest_poll: str | None
+
+    table = dashboard.summary_table(Summary(3, None))
+    assert table.to_dict("records") == [
+        {"what": "stores", "value": "3"},
+        {"what": "newest poll", "value": ""},
+    ]
+
+
+@dataclass
+class _Timeline:
+    store_id: str
+    timezone: str
+    segments: pd.DataFrame
+    polls: pd.DataFrame
+
+
+def _timeline() -> _Timeline:
+    t = lambda s: pd.Timestamp(s, tz="UTC")  # noqa: E731
+    segments = pd.DataFrame(
+        {
+            "start": [t("2023-01-23 14:00"), t("2023-01-23 15:00"), t("2023-01-23 16:30")],
+            "end": [t("2023-01-23 15:00"), t("2023-01-23 16:30"), t("2023-01-23 23:00")],
+            "in_business_hours": [True, True, False],
+            "status": ["active", "inactive", "unknown"],
+        }
+    )
+    polls = pd.DataFrame(
+        {
+            "timestamp_utc": [t("2023-01-23 14:30"), t("2023-01-23 16:00"), t("2023-01-23 20:00")],
+            "active": [True, False, True],
+            "in_business_hours": [True, True, False],
+        }
+    )
+    return _Timeline("s1", "America/Chicago", segments, polls)
+
+
+def test_timeline_figure_labels_every_state_and_poll_kind() -> None:
+    figure = charts.timeline_figure(_timeline(), local=True)
+    names = [trace.name for trace in figure.data]
+    assert names == [
+        "Active (open)",
+        "Inactive (open)",
+        "Closed",
+        "Poll: active, open",
+        "Poll: inactive, open",
+        "Poll: active, closed",
+    ]
+    active = figure.data[0]
+    # 14:00 UTC is 08:00 in Chicago in January; the bar lasts one hour
+    assert active.base[0].startswith("2023-01-23T08:00:00")
+    assert active.x[0] == pytest.approx(3_600_000)
+    assert active.customdata[0][2] == "1 h 00 min"
+    inactive = figure.data[1]
+    assert inactive.marker.color != active.marker.color
+    assert inactive.marker.pattern.shape == "/"
+
+
+def test_timeline_figure_in_utc() -> None:
+    figure = charts.timeline_figure(_timeline(), local=False)
+    assert figure.data[0].base[0].startswith("2023-01-23T14:00:00")
+    assert "UTC" in figure.layout.title.text
+
+
+def test_daily_figure_stacks_up_down_and_gap() -> None:
+    daily = pd.DataFrame(
+        {
+            "local_date": [pd.Timestamp("2023-01-23").date()],
+            "uptime_hours": [5.0],
+            "downtime_hours": [2.0],
+            "business_hours": [8.0],
+        }
+    )
+    figure = charts.daily_figure(daily)
+    assert [list(trace.y) for trace in figure.data] == [[5.0], [2.0], [1.0]]
+    assert figure.layout.barmode == "stack"
+
+
+def test_histogram_skips_stores_without_data(report: pd.DataFrame) -> None:
+    figure = charts.uptime_histogram(report)
+    assert sorted(figure.data[0].x) == [20.0, 50.0, 90.0]
