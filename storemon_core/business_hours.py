@@ -42,6 +42,11 @@ def store_zones(store_ids: npt.NDArray[np.object_], timezones: pd.DataFrame) -> 
     return StoreZones(found.fillna(DEFAULT_TIMEZONE).to_numpy(dtype=object), from_file)
 
 
+def _microseconds(offsets: pd.Series) -> I64:
+    result: I64 = offsets.to_numpy(dtype="timedelta64[us]").astype(np.int64)
+    return result
+
+
 def _shift_dates(weekdays: npt.NDArray[np.int8], first_day: int, last_day: int) -> tuple[I64, I64]:
     """Every (row, local date) pair with the row's weekday, dates in [first, last]."""
     days = np.arange(first_day, last_day + 1, dtype=np.int64)
@@ -68,7 +73,7 @@ def business_intervals(
     `as_of`, so that a poll taken exactly at `as_of` can still be in hours.
     """
     span = as_of_us - window_start_us + 1
-    codes = pd.Index(store_ids).get_indexer(business_hours["store_id"].astype(object))
+    codes = pd.Index(store_ids).get_indexer(pd.Index(business_hours["store_id"], dtype=object))
     rows = business_hours.loc[codes >= 0]
     codes = codes[codes >= 0].astype(np.int64)
 
@@ -83,8 +88,8 @@ def business_intervals(
         last_day = as_of_us // US_PER_DAY + 1
         weekdays = rows["day_of_week"].to_numpy(dtype=np.int8)
         row_of, day = _shift_dates(weekdays, first_day, last_day)
-        open_at = rows["start_time_local"].to_numpy(dtype="timedelta64[us]").astype(np.int64)[row_of]
-        close_at = rows["end_time_local"].to_numpy(dtype="timedelta64[us]").astype(np.int64)[row_of]
+        open_at = _microseconds(rows["start_time_local"])[row_of]
+        close_at = _microseconds(rows["end_time_local"])[row_of]
         local_start = day * US_PER_DAY + open_at
         # end < start closes the next day; end == start is a whole day to the same time.
         local_end = day * US_PER_DAY + close_at + np.where(close_at <= open_at, US_PER_DAY, 0)

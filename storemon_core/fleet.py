@@ -77,6 +77,23 @@ def _silent(fraction: float, phase: str) -> None:
     return None
 
 
+def _store_lanes(store_id: pd.Series, seen: npt.NDArray[np.bool_]) -> tuple[
+        npt.NDArray[np.object_], I64]:
+    """Sorted ids of the stores seen, and each seen poll's lane.
+
+    Factorizing the column as it is (string or categorical) is several times faster
+    than hashing Python objects; only the few thousand distinct ids are sorted.
+    """
+    codes, uniques = pd.factorize(store_id)
+    codes = codes[seen]
+    present = np.flatnonzero(np.bincount(codes, minlength=len(uniques)) > 0)
+    ids = np.asarray(uniques, dtype=object)[present]
+    order = np.argsort(ids, kind="stable")  # Python str order is code-point order
+    lane_of = np.empty(len(uniques), dtype=np.int64)
+    lane_of[present[order]] = np.arange(len(present), dtype=np.int64)
+    return ids[order], lane_of[codes]
+
+
 def lay_out(
     polls: pd.DataFrame,
     business_hours: pd.DataFrame,
@@ -99,9 +116,7 @@ def lay_out(
     seen = at <= as_of_us
     at = at[seen]
     active = polls["active"].to_numpy(dtype=bool)[seen]
-    codes, uniques = pd.factorize(polls["store_id"].to_numpy(dtype=object)[seen], sort=True)
-    store_ids = np.asarray(uniques, dtype=object)
-    lanes = codes.astype(np.int64)
+    store_ids, lanes = _store_lanes(polls["store_id"], seen)
 
     # The newest poll of each store; several at that instant read as inactive.
     last_poll_us = np.full(len(store_ids), np.iinfo(np.int64).min, dtype=np.int64)
@@ -120,7 +135,8 @@ def lay_out(
     status = active[in_week]
     in_hours = hours.contains(position)
     position, status = position[in_hours], status[in_hours]
-    order = np.lexsort((status, position))  # inactive first among polls at one instant
+    # One sort key: position, then inactive before active among polls at one instant.
+    order = np.argsort(position * 2 + status, kind="stable")
     position, status = position[order], status[order]
     first = np.r_[True, position[1:] != position[:-1]] if len(position) else np.zeros(0, bool)
 

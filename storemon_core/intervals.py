@@ -46,12 +46,13 @@ class IntervalSet:
         Differences of this over one lane give the set's length between two
         instants of that lane.
         """
-        lengths = self.ends - self.starts
-        cumulative = np.r_[np.int64(0), np.cumsum(lengths)]
-        j = np.searchsorted(self.starts, points, side="right") - 1
-        inside = np.clip(points - self.starts[np.maximum(j, 0)], 0, lengths[np.maximum(j, 0)]) \
-            if len(self.starts) else np.zeros(len(points), dtype=np.int64)
-        result: I64 = np.where(j >= 0, cumulative[np.maximum(j, 0)] + inside, 0).astype(np.int64)
+        # A zero-length sentinel before everything spares a branch for points
+        # that precede the first interval.
+        starts = np.r_[np.iinfo(np.int64).min // 2, self.starts]
+        lengths = np.r_[0, self.ends - self.starts]
+        before = np.cumsum(lengths) - lengths
+        j = np.searchsorted(starts, points, side="right") - 1
+        result: I64 = before[j] + np.minimum(points - starts[j], lengths[j])
         return result
 
     def measure(self, lo: I64, hi: I64) -> I64:

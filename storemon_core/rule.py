@@ -52,9 +52,12 @@ def window_time(fleet: Fleet, spans: StatusSpans, length_us: int) -> tuple[I64, 
     offset = fleet.span - length_us
     business = fleet.hours.measure(fleet.lane_start(every_lane) + offset,
                                    fleet.lane_start(every_lane) + fleet.span)
-    lo = np.maximum(spans.starts, fleet.lane_start(spans.lanes) + offset)
-    hi = np.maximum(spans.ends, lo)
-    covered = fleet.hours.measure(lo, hi).astype(np.float64)
-    uptime = np.bincount(spans.lanes, weights=covered * spans.active, minlength=stores)
-    downtime = np.bincount(spans.lanes, weights=covered * ~spans.active, minlength=stores)
+    # Only spans reaching into the window count; for the hour that is one or two a store.
+    window_start = fleet.lane_start(spans.lanes) + offset
+    reaching = spans.ends > window_start
+    lanes, active = spans.lanes[reaching], spans.active[reaching]
+    lo = np.maximum(spans.starts[reaching], window_start[reaching])
+    covered = fleet.hours.measure(lo, spans.ends[reaching]).astype(np.float64)
+    uptime = np.bincount(lanes, weights=covered * active, minlength=stores)
+    downtime = np.bincount(lanes, weights=covered * ~active, minlength=stores)
     return business, uptime.astype(np.int64), downtime.astype(np.int64)

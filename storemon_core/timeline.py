@@ -74,7 +74,8 @@ def _segments(fleet: Fleet, spans: StatusSpans) -> pd.DataFrame:
 
 def _daily(segments: pd.DataFrame, zone_name: str, fleet: Fleet) -> pd.DataFrame:
     """Uptime, downtime and business hours per local calendar day of the week."""
-    local = pd.DatetimeIndex([fleet.as_of - pd.Timedelta(days=7), fleet.as_of]).tz_convert(zone_name)
+    week = pd.DatetimeIndex([fleet.as_of - pd.Timedelta(days=7), fleet.as_of])
+    local = week.tz_convert(zone_name)
     first_day = local[0].tz_localize(None).normalize().value // 1000 // US_PER_DAY
     last_day = local[1].tz_localize(None).normalize().value // 1000 // US_PER_DAY
     days = np.arange(first_day, last_day + 2, dtype=np.int64)
@@ -122,7 +123,7 @@ def store_timeline(
     }).sort_values("timestamp_utc", ignore_index=True)
 
     incidents = segments.loc[segments["status"] == "inactive", ["start", "end"]].copy()
-    incidents["duration_hours"] = (incidents["end"] - incidents["start"]) / pd.Timedelta(hours=1)
+    incidents["duration_hours"] = (incidents["end"] - incidents["start"]).dt.total_seconds() / 3600
     incidents = incidents.sort_values(["duration_hours", "start"], ascending=[False, True],
                                       ignore_index=True)
 
