@@ -1,0 +1,149 @@
+"""The tables, in SQLAlchemy Core, for SQLite and MySQL alike.
+
+Instants are BIGINT microseconds since the Unix epoch (UTC): exact to the
+microsecond the exports carry, the same on both databases, and integers read
+about twice as fast as DATETIME or strings. Stores get an integer surrogate key
+so the big polls table and its index stay narrow.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+# Store ids are case-sensitive ASCII ("abc" and "ABC" are two stores), so MySQL
+# must compare them in binary, not with its default case-insensitive collation.
+StoreIdType = String(64).with_variant(
+    mysql.VARCHAR(64, charset="ascii", collation="ascii_bin"), "mysql", "mariadb"
+)
+# Report ids are random tokens in which case matters.
+ReportIdType = String(64).with_variant(
+    mysql.VARCHAR(64, charset="ascii", collation="ascii_bin"), "mysql", "mariadb"
+)
+LongText = Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+# Autoincrement keys: BIGINT on MySQL, but SQLite only autoincrements INTEGER.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+stores = Table(
+    "stores",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("store_id", StoreIdType, nullable=False, unique=True),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+# One row per (store, instant): reloading a file cannot add a poll twice.
+polls = Table(
+    "polls",
+    metadata,
+    Column("store_key", Integer, nullable=False),
+    Column("ts", BigInteger, nullable=False),
+    Column("active", Boolean, nullable=False),
+    PrimaryKeyConstraint("store_key", "ts", name="pk_polls"),
+    # The week's read and newest_poll() scan by instant across all stores.
+    Index("ix_polls_ts", "ts"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+business_hours = Table(
+    "business_hours",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("store_key", Integer, nullable=False, index=True),
+    Column("day_of_week", SmallInteger, nullable=False),
+    # Microseconds after local midnight.
+    Column("start_us", BigInteger, nullable=False),
+    Column("end_us", BigInteger, nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+timezones = Table(
+    "timezones",
+    metadata,
+    Column("store_key", Integer, primary_key=True, autoincrement=False),
+    Column("timezone_str", String(64), nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+loads = Table(
+    "loads",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("loaded_at", BigInteger, nullable=False),
+    Column("files", Text, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("polls_read", BigInteger, nullable=False),
+    Column("polls_added", BigInteger, nullable=False),
+    Column("hours_stores", Integer, nullable=False),
+    Column("timezone_stores", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("duration_seconds", Float, nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+rejected_rows = Table(
+    "rejected_rows",
+    metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("load_id", BigInteger, nullable=False, index=True),
+    Column("file", String(255), nullable=False),
+    Column("line", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("row", Text, nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    Column("id", ReportIdType, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("progress", Float, nullable=False),
+    Column("phase", String(255), nullable=False),
+    Column("error", Text, nullable=True),
+    Column("requested_at", BigInteger, nullable=False),
+    Column("started_at", BigInteger, nullable=True),
+    Column("finished_at", BigInteger, nullable=True),
+    Column("as_of", BigInteger, nullable=True),
+    Column("store_count", Integer, nullable=True),
+    Column("duration_seconds", Float, nullable=True),
+    Column("csv", LongText, nullable=True),
+    Column("extended_csv", LongText, nullable=True),
+    # Which process runs it and when it last showed signs of life, so a report
+    # orphaned by a dead process can be told apart from one still running.
+    Column("owner", String(128), nullable=False),
+    Column("heartbeat", BigInteger, nullable=False),
+    Index("ix_reports_requested", "requested_at"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+DATA_TABLES = (stores, polls, business_hours, timezones, loads, rejected_rows)
+ALL_TABLES = (*DATA_TABLES, reports)
+
+
+def create_schema(engine: Engine) -> None:
+    """Create every missing table and index; existing ones are left alone."""
+    metadata.create_all(engine, checkfirst=True)
