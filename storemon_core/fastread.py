@@ -1,0 +1,82 @@
+"""Bulk reads as numpy columns: the week of polls, hours, zones, store names.
+
+On MySQL, connectorx streams rows straight into Arrow (measured in
+bench/database.py: many times faster than pymysql building Python tuples);
+on SQLite, or when connectorx cannot connect, rows come through the SQLAlchemy
+connection. Keys and instants are integers, which read fastest.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
+
+Columns = dict[str, np.ndarray]
+
+# STOREMON_DB_READER=driver forces the SQLAlchemy driver, =connectorx forbids the
+# fallback (benchmarks, debugging); the default picks connectorx where it applies.
+READER_ENV = "STOREMON_DB_READER"
+
+
+def connectorx_url(url: str) -> str | None:
+    """The connectorx form of a MySQL SQLAlchemy URL (mysql://...), else None."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() not in ("mysql", "mariadb"):
+        return None
+    plain = parsed.set(drivername="mysql", query={})
+    return plain.render_as_string(hide_password=False)
+
+
+def read_with_connectorx(url: str, sql: str, names: list[str]) -> Columns:
+    import connectorx as cx
+
+    cx_url = connectorx_url(url)
+    if cx_url is None:
+        raise ValueError("connectorx is used for MySQL only")
+    table: Any = cx.read_sql(cx_url, sql, return_type="arrow")
+    return {
+        name: np.asarray(table.column(name).to_numpy(zero_copy_only=False)) for name in names
+    }
+
+
+def read_with_driver(conn: Connection, sql: str, names: list[str]) -> Columns:
+    # The DBAPI cursor's plain tuples transpose much faster than SQLAlchemy rows.
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor: Any = raw.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return {name: np.empty(0, dtype=object) for name in names}
+    columns = list(zip(*rows, strict=True))
+    return {name: np.array(columns[i]) for i, name in enumerate(names)}
+
+
+def read_columns(url: str, conn: Connection, sql: str, names: list[str]) -> Columns:
+    """Run `sql` (built from literal integers only, never user text) and return its
+    columns `names` as arrays. `conn` serves the driver path."""
+    choice = os.environ.get(READER_ENV, "auto")
+    if choice != "driver" and connectorx_url(url) is not None:
+        try:
+            return read_with_connectorx(url, sql, names)
+        except Exception:
+            if choice == "connectorx":
+                raise
+            # A server or URL connectorx cannot handle still works through the driver.
+    return read_with_driver(conn, sql, names)
+
+
+def int_column(columns: Columns, name: str) -> np.ndarray:
+    return np.asarray(columns[name], dtype=np.int64)
+
+
+def bool_column(columns: Columns, name: str) -> np.ndarray:
+    flags: np.ndarray = np.asarray(columns[name]).astype(np.int64) != 0
+    return flags

@@ -1,0 +1,354 @@
+"""Writing loaded exports into the database, as one transaction.
+
+Polls are keyed by (store, instant), so loading a file twice adds nothing and a
+later file adds only new polls. A store's business hours and time zone are
+replaced as a whole when a newer file brings them. Either everything of a load
+is committed or nothing is: a bad file, a killed process or a lost connection
+leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.csv as pacsv  # type: ignore[import-untyped]
+from sqlalchemy import Connection, delete, func, insert, select
+
+from storemon_core.frames import Inputs
+from storemon_core.schema import business_hours, loads, polls, rejected_rows, stores, timezones
+
+Progress = Callable[[float, str], None]
+
+# Rows per statement: big enough that round trips do not matter, small enough to
+# show progress and keep a MySQL packet under max_allowed_packet.
+BATCH_ROWS = 50_000
+# Rows per LOAD DATA statement (MySQL), each a progress step.
+INFILE_ROWS = 250_000
+INFILE_ENV = "STOREMON_LOAD_INFILE"
+# Keys per IN (...) list when deleting a set of stores' rows.
+KEY_CHUNK = 1_000
+
+
+@dataclass
+class LoadStats:
+    """What a load did."""
+
+    load_id: int
+    polls_read: int
+    polls_added: int
+    stores_added: int
+    hours_stores: int
+    timezone_stores: int
+    rejected: int
+    seconds: float
+
+
+def to_us(times: pd.Series) -> npt.NDArray[np.int64]:
+    """UTC timestamps as microseconds since the epoch."""
+    values = pd.to_datetime(times, utc=True).dt.as_unit("us")
+    return np.asarray(values.astype("int64"), dtype=np.int64)
+
+
+def timedelta_us(values: pd.Series) -> npt.NDArray[np.int64]:
+    return np.asarray(pd.to_timedelta(values).dt.as_unit("us").astype("int64"), dtype=np.int64)
+
+
+def is_mysql(conn: Connection) -> bool:
+    return conn.dialect.name in ("mysql", "mariadb")
+
+
+def _chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
+    for start in range(0, n, size):
+        yield start, min(n, start + size)
+
+
+def ensure_store_keys(conn: Connection, store_ids: Sequence[str]) -> dict[str, int]:
+    """Integer keys of the given stores, adding the missing ones."""
+    wanted = set(store_ids)
+    known = {sid: key for key, sid in conn.execute(select(stores.c.id, stores.c.store_id))}
+    missing = sorted(wanted - known.keys())
+    for start, end in _chunks(len(missing), BATCH_ROWS):
+        rows = [{"store_id": sid} for sid in missing[start:end]]
+        conn.execute(insert(stores), rows)
+    if missing:
+        known = {sid: key for key, sid in conn.execute(select(stores.c.id, stores.c.store_id))}
+    return {sid: known[sid] for sid in wanted}
+
+
+def _keys_for(frame: pd.DataFrame, keys: dict[str, int]) -> npt.NDArray[np.int64]:
+    mapped = frame["store_id"].map(keys)
+    return np.asarray(mapped, dtype=np.int64)
+
+
+def prepare_polls(frame: pd.DataFrame, keys: dict[str, int]) -> pd.DataFrame:
+    """One row per (store_key, ts), sorted; a store reported both active and inactive
+    at one instant counts as inactive (SPEC.md), so duplicates keep the AND."""
+    store_keys = _keys_for(frame, keys)
+    times = to_us(frame["timestamp_utc"])
+    active = np.asarray(frame["active"], dtype=bool)
+    order = np.lexsort((times, store_keys))
+    store_keys, times, active = store_keys[order], times[order], active[order]
+    if len(order):
+        first = np.ones(len(order), dtype=bool)
+        first[1:] = (store_keys[1:] != store_keys[:-1]) | (times[1:] != times[:-1])
+        starts = np.flatnonzero(first)
+        active = np.logical_and.reduceat(active, starts)
+        store_keys, times = store_keys[starts], times[starts]
+    return pd.DataFrame({"store_key": store_keys, "ts": times, "active": active})
+
+
+def _infile_allowed(conn: Connection) -> bool:
+    # STOREMON_LOAD_INFILE=0 forces plain INSERTs (tests of that path, locked-down servers).
+    if not is_mysql(conn) or os.environ.get(INFILE_ENV, "1") == "0":
+        return False
+    value = conn.exec_driver_sql("SELECT @@GLOBAL.local_infile").scalar()
+    return str(value).upper() in ("1", "ON")
+
+
+def _raw_execute(conn: Connection, sql: str, params: tuple[Any, ...] | None = None) -> None:
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor: Any = raw.cursor()
+    try:
+        cursor.execute(sql, params)
+    finally:
+        cursor.close()
+
+
+def _load_infile(conn: Connection, table: str, frame: pd.DataFrame, how: str = "") -> None:
+    """LOAD DATA LOCAL INFILE of integer columns: several times faster than
+    multi-row INSERTs. `how` is "", "IGNORE" (keep a stored row) or "REPLACE"."""
+    arrow = pa.table({c: pa.array(frame[c].to_numpy().astype(np.int64)) for c in frame.columns})
+    fd, path = tempfile.mkstemp(prefix="storemon_", suffix=".tsv")
+    os.close(fd)
+    try:
+        pacsv.write_csv(arrow, path, pacsv.WriteOptions(include_header=False, delimiter="\t"))
+        columns = ", ".join(frame.columns)
+        _raw_execute(
+            conn,
+            f"LOAD DATA LOCAL INFILE %s {how} INTO TABLE {table} "
+            f"FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' ({columns})",
+            (path,),
+        )
+    finally:
+        os.unlink(path)
+
+
+def _insert_int_values(conn: Connection, table: str, frame: pd.DataFrame, suffix: str) -> None:
+    """A multi-row INSERT of integer columns spelled out as literals: integers need
+    no escaping, and pymysql's per-value escaping is what makes executemany slow."""
+    columns = ", ".join(frame.columns)
+    arrays = [frame[c].to_numpy().astype(np.int64).astype(str) for c in frame.columns]
+    rows = arrays[0]
+    for more in arrays[1:]:
+        rows = np.char.add(np.char.add(rows, ","), more)
+    values = "),(".join(rows.tolist())
+    conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({values}) {suffix}")
+
+
+def _sqlite_insert(conn: Connection, table: str, frame: pd.DataFrame, suffix: str) -> None:
+    columns = ", ".join(frame.columns)
+    marks = ", ".join("?" for _ in frame.columns)
+    rows = list(
+        zip(*(frame[c].to_numpy().astype(np.int64).tolist() for c in frame.columns), strict=True)
+    )
+    raw = conn.connection.dbapi_connection
+    assert raw is not None
+    cursor: Any = raw.cursor()
+    try:
+        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) {suffix}", rows)
+    finally:
+        cursor.close()
+
+
+# On a clash the stored status is ANDed with the new one: inactive wins, as for
+# duplicates within one file.
+_MYSQL_POLL_CLASH = "ON DUPLICATE KEY UPDATE active = active AND VALUES(active)"
+_SQLITE_POLL_CLASH = (
+    "ON CONFLICT (store_key, ts) DO UPDATE SET active = polls.active AND excluded.active"
+)
+
+
+def write_int_rows(
+    conn: Connection,
+    table: str,
+    frame: pd.DataFrame,
+    progress: Progress | None = None,
+    polls_upsert: bool = False,
+) -> None:
+    """Bulk insert of an all-integer frame, fastest way each database allows."""
+    total = len(frame)
+    if total == 0:
+        return
+
+    def report(done: int) -> None:
+        if progress:
+            progress(done / total, f"{table} {done:,} of {total:,}")
+
+    if _infile_allowed(conn):
+        if polls_upsert:
+            # active AND stored = stored for an active poll (IGNORE) and inactive
+            # for an inactive one (REPLACE): the same result as the upsert.
+            parts = [
+                (frame[frame["active"].astype(bool)], "IGNORE"),
+                (frame[~frame["active"].astype(bool)], "REPLACE"),
+            ]
+        else:
+            parts = [(frame, "")]
+        done = 0
+        for part, how in parts:
+            for start, end in _chunks(len(part), INFILE_ROWS):
+                _load_infile(conn, table, part.iloc[start:end], how)
+                done += end - start
+                report(done)
+        return
+    mysql = is_mysql(conn)
+    suffix = ""
+    if polls_upsert:
+        suffix = _MYSQL_POLL_CLASH if mysql else _SQLITE_POLL_CLASH
+    for start, end in _chunks(total, BATCH_ROWS):
+        if mysql:
+            _insert_int_values(conn, table, frame.iloc[start:end], suffix)
+        else:
+            _sqlite_insert(conn, table, frame.iloc[start:end], suffix)
+        report(end)
+
+
+def write_polls(conn: Connection, table: pd.DataFrame, progress: Progress | None) -> None:
+    write_int_rows(conn, "polls", table, progress, polls_upsert=True)
+
+
+def _delete_stores_rows(conn: Connection, table: Any, store_keys: list[int]) -> None:
+    for start, end in _chunks(len(store_keys), KEY_CHUNK):
+        conn.execute(delete(table).where(table.c.store_key.in_(store_keys[start:end])))
+
+
+def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start, end in _chunks(len(rows), BATCH_ROWS):
+        conn.execute(insert(table), rows[start:end])
+
+
+def write_business_hours(conn: Connection, frame: pd.DataFrame, keys: dict[str, int]) -> int:
+    """Replace the hours of every store in `frame`; returns how many stores."""
+    if frame.empty:
+        return 0
+    rows = pd.DataFrame(
+        {
+            "store_key": _keys_for(frame, keys),
+            "day_of_week": np.asarray(frame["day_of_week"], dtype=np.int64),
+            "start_us": timedelta_us(frame["start_time_local"]),
+            "end_us": timedelta_us(frame["end_time_local"]),
+        }
+    )
+    distinct = sorted({int(k) for k in rows["store_key"].unique()})
+    _delete_stores_rows(conn, business_hours, distinct)
+    write_int_rows(conn, "business_hours", rows)
+    return len(distinct)
+
+
+def write_timezones(conn: Connection, frame: pd.DataFrame, keys: dict[str, int]) -> int:
+    """Replace the zone of every store in `frame` (the last row of a store counts)."""
+    if frame.empty:
+        return 0
+    frame = frame.drop_duplicates("store_id", keep="last")
+    store_keys = [int(k) for k in _keys_for(frame, keys)]
+    _delete_stores_rows(conn, timezones, sorted(store_keys))
+    rows = [
+        {"store_key": k, "timezone_str": str(z)}
+        for k, z in zip(store_keys, frame["timezone_str"], strict=True)
+    ]
+    _insert_rows(conn, timezones, rows)
+    return len(store_keys)
+
+
+def write_rejected(conn: Connection, load_id: int, frame: pd.DataFrame) -> None:
+    rows = [
+        {"load_id": load_id, "file": str(f), "line": int(n), "reason": str(r), "row": str(t)}
+        for f, n, r, t in zip(
+            frame["file"], frame["line"], frame["reason"], frame["row"], strict=True
+        )
+    ]
+    _insert_rows(conn, rejected_rows, rows)
+
+
+def count_polls(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(polls)).scalar_one())
+
+
+def load_inputs(
+    conn: Connection,
+    inputs: Inputs,
+    files: str,
+    mode: str,
+    progress: Progress | None = None,
+) -> LoadStats:
+    """Write `inputs` on `conn`, inside the caller's transaction."""
+    started = time.monotonic()
+
+    def step(fraction: float, phase: str) -> None:
+        if progress:
+            progress(fraction, phase)
+
+    ids = pd.concat(
+        [
+            inputs.polls["store_id"],
+            inputs.business_hours["store_id"],
+            inputs.timezones["store_id"],
+        ],
+        ignore_index=True,
+    )
+    step(0.0, "store keys")
+    before_stores = int(conn.execute(select(func.count()).select_from(stores)).scalar_one())
+    keys = ensure_store_keys(conn, [str(s) for s in pd.unique(ids.astype(object))])
+    after_stores = int(conn.execute(select(func.count()).select_from(stores)).scalar_one())
+    stores_added = after_stores - before_stores
+
+    table = prepare_polls(inputs.polls, keys)
+    before = count_polls(conn)
+    # Polls are the bulk of the work: 5%..90% of the progress.
+    write_polls(conn, table, lambda f, p: step(0.05 + 0.85 * f, p))
+    added = count_polls(conn) - before
+
+    step(0.9, "business hours")
+    hours_stores = write_business_hours(conn, inputs.business_hours, keys)
+    step(0.95, "time zones")
+    zone_stores = write_timezones(conn, inputs.timezones, keys)
+
+    seconds = time.monotonic() - started
+    result = conn.execute(
+        insert(loads).values(
+            loaded_at=int(time.time() * 1_000_000),
+            files=files,
+            mode=mode,
+            polls_read=len(inputs.polls),
+            polls_added=added,
+            hours_stores=hours_stores,
+            timezone_stores=zone_stores,
+            rejected=len(inputs.rejected),
+            duration_seconds=seconds,
+        )
+    )
+    pk = result.inserted_primary_key
+    assert pk is not None
+    load_id = int(pk[0])
+    write_rejected(conn, load_id, inputs.rejected)
+    step(1.0, "committing")
+    return LoadStats(
+        load_id=load_id,
+        polls_read=len(inputs.polls),
+        polls_added=added,
+        stores_added=stores_added,
+        hours_stores=hours_stores,
+        timezone_stores=zone_stores,
+        rejected=len(inputs.rejected),
+        seconds=seconds,
+    )
