@@ -48,6 +48,11 @@ class TimelineLike(Protocol):
     polls: pd.DataFrame
 
 
+def _pattern(shape: str) -> dict[str, Any]:
+    # Overlay keeps the state's colour under the hatching instead of replacing it.
+    return {"shape": shape, "fillmode": "overlay", "fgcolor": "rgba(0,0,0,0.5)", "size": 8}
+
+
 def _duration_text(seconds: float) -> str:
     minutes = round(seconds / 60.0)
     hours, mins = divmod(minutes, 60)
@@ -93,11 +98,7 @@ def timeline_figure(timeline: TimelineLike, local: bool = True) -> Any:
                 y=[STATUS_ROW] * len(start),
                 base=start.dt.strftime("%Y-%m-%dT%H:%M:%S.%f").tolist(),
                 x=duration_ms.tolist(),
-                marker={
-                    "color": colour,
-                    "line": {"width": 0},
-                    "pattern": {"shape": pattern, "fgcolor": "#555555"},
-                },
+                marker={"color": colour, "line": {"width": 0}, "pattern": _pattern(pattern)},
                 customdata=custom,
                 hovertemplate=(
                     f"<b>{label}</b><br>start %{{customdata[0]}}<br>end %{{customdata[1]}}"
@@ -120,7 +121,7 @@ def timeline_figure(timeline: TimelineLike, local: bool = True) -> Any:
                 mode="markers",
                 x=poll_times[chosen].tolist(),
                 y=[POLL_ROW] * int(chosen.sum()),
-                marker={"color": colour, "symbol": symbol, "size": 9, "line": {"width": 1.5}},
+                marker={"color": colour, "symbol": symbol, "size": 7, "line": {"width": 1.5}},
                 hovertemplate=(
                     f"<b>{label}</b><br>%{{x|%Y-%m-%d %H:%M:%S}} {zone_label}<extra></extra>"
                 ),
@@ -134,7 +135,7 @@ def timeline_figure(timeline: TimelineLike, local: bool = True) -> Any:
         title={"text": f"Last week, {zone_label} time"},
         yaxis={"categoryorder": "array", "categoryarray": [POLL_ROW, STATUS_ROW]},
     )
-    figure.update_xaxes(type="date", title_text=f"time ({zone_label})")
+    figure.update_xaxes(type="date")
     return figure
 
 
@@ -155,7 +156,7 @@ def daily_figure(daily: pd.DataFrame) -> Any:
                 name=label,
                 x=dates,
                 y=values.round(2).tolist(),
-                marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "#555555"}},
+                marker={"color": colour, "pattern": _pattern(pattern)},
                 hovertemplate=f"%{{x}}<br>{label}: %{{y:.2f}}<extra></extra>",
             )
         )

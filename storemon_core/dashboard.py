@@ -7,13 +7,22 @@ display is computed here so it can be tested without a browser.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-from typing import Any
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
 
 import pandas as pd
 
 from storemon_core.frames import Inputs
+
+if TYPE_CHECKING:
+    from storemon_core.database import Database
+    from storemon_core.timeline import StoreTimeline
+
+Progress = Callable[[float, str], None]
 
 # Uptime percentages are derived from the observed business-hours time
 # (uptime + downtime), which SPEC.md makes equal to the business hours of the
@@ -219,6 +228,7 @@ def incidents_table(incidents: pd.DataFrame, timezone: str | None) -> pd.DataFra
 def report_row_table(report_row: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """The store's report row, rounded like the CSV (2 decimals)."""
     row = report_row[list(columns)].copy().reset_index(drop=True)
+    row.attrs = {}  # engine metadata (as_of) is not table content
     row["store_id"] = row["store_id"].astype(str)
     numeric = [c for c in columns if c != "store_id"]
     row[numeric] = row[numeric].astype("float64").round(2)
@@ -267,3 +277,49 @@ def summary_table(summary: Any) -> pd.DataFrame:
             "value": ["" if value is None else str(value) for _, value in items],
         }
     )
+
+
+def as_of_from_parts(day: date, clock: time) -> pd.Timestamp:
+    """A UTC as-of instant from the date and time widgets."""
+    return pd.Timestamp(datetime.combine(day, clock), tz="UTC")
+
+
+def store_view(db: Database, store_id: str, as_of: pd.Timestamp) -> StoreTimeline | None:
+    """One store's week read on its own (never the fleet); None when it has no polls."""
+    from storemon_core.timeline import UnknownStoreError, store_timeline
+
+    inputs = db.store_inputs(store_id, as_of)
+    try:
+        return store_timeline(
+            inputs.polls, inputs.business_hours, inputs.timezones, store_id, as_of
+        )
+    except UnknownStoreError:
+        return None
+
+
+def validate_uploads(
+    status: IO[bytes] | None, hours: IO[bytes] | None, zones: IO[bytes] | None
+) -> Inputs:
+    """Parse uploaded exports without touching the database.
+
+    Raises `loading.InputError` for a file that cannot be read at all (empty,
+    wrong header); bad rows only end up in `Inputs.rejected`.
+    """
+    from storemon_core.loading import load_exports
+
+    return load_exports(status, hours, zones)
+
+
+def load_sample_data(
+    db: Database, stores: int = 200, days: int = 9, seed: int = 0, progress: Progress | None = None
+) -> Inputs:
+    """Generate the sample exports, read them like uploads and load them."""
+    from storemon_core.loading import load_exports
+    from storemon_core.sample_data import generate_exports, write_exports
+
+    exports = generate_exports(stores=stores, days=days, seed=seed)
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = write_exports(Path(tmp), exports)
+        inputs = load_exports(paths["status"], paths["hours"], paths["timezones"])
+    db.load(inputs, progress=progress)
+    return inputs

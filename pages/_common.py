@@ -1,0 +1,67 @@
+"""Cached access to the database, the report service and their outputs.
+
+Results are cached by report id (a finished report never changes) or by the
+data version (changes whenever a load adds or replaces data), so pages stay
+fast at fleet scale without ever showing stale numbers.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from storemon_core import config, dashboard
+from storemon_core.database import Database, open_database
+from storemon_core.service import ReportService, get_service
+from storemon_core.timeline import StoreTimeline
+
+
+def database() -> Database:
+    return open_database(config.database_url())
+
+
+def service() -> ReportService:
+    return get_service(config.database_url())
+
+
+def data_version() -> str:
+    return database().data_version()
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def report_table(report_id: str) -> pd.DataFrame:
+    return dashboard.with_uptime_pct(service().report_frame(report_id))
+
+
+@st.cache_data(max_entries=256, show_spinner="Drawing the store's week...")
+def store_view(store_id: str, as_of: pd.Timestamp, version: str) -> StoreTimeline | None:
+    del version  # part of the cache key only
+    return dashboard.store_view(database(), store_id, as_of)
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def search_store_ids(fragment: str, version: str) -> list[str]:
+    del version
+    return database().search_store_ids(fragment, 50)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def newest_poll(version: str) -> pd.Timestamp | None:
+    del version
+    return database().newest_poll()
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_summary(version: str) -> pd.DataFrame:
+    del version
+    return dashboard.summary_table(database().summary())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def rejected_rows(version: str) -> pd.DataFrame:
+    del version
+    return database().rejected_rows(1000)
+
+
+def has_polls(version: str) -> bool:
+    return newest_poll(version) is not None

@@ -1,0 +1,115 @@
+"""Reports: generate one, watch it run, download it; past reports below."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._common import data_version, newest_poll, service
+from storemon_core import dashboard
+
+POLL_SECONDS = 1.0
+
+st.title("Reports")
+svc = service()
+newest = newest_poll(data_version())
+
+if newest is None:
+    st.info("No polls are loaded yet. Load data on the Data page first.")
+else:
+    st.caption(f"Newest poll: {newest:%Y-%m-%d %H:%M:%S} UTC")
+    pick = st.checkbox("Choose the as-of instant (default: the newest poll)", key="pick_as_of")
+    as_of = None
+    if pick:
+        left, right = st.columns(2)
+        day = left.date_input("As-of date (UTC)", value=newest.date(), key="as_of_date")
+        clock = right.time_input(
+            "As-of time (UTC)", value=newest.time().replace(microsecond=0), key="as_of_time",
+            step=60,
+        )
+        as_of = dashboard.as_of_from_parts(day, clock)
+    if st.button("Generate report", type="primary", key="generate"):
+        st.session_state["report_id"] = svc.trigger_report(as_of)
+
+history = dashboard.history_table(svc.list_reports(50))
+report_id = st.session_state.get("report_id")
+if report_id is None and not history.empty:
+    # A reload loses session state; the newest report in the database stands in.
+    report_id = str(history["report_id"].iloc[0])
+
+
+def show_running(report_id: str) -> None:
+    state = svc.get_report(report_id)
+    if state is None or state.status != "Running":
+        st.rerun()
+    st.progress(min(max(float(state.progress or 0.0), 0.0), 1.0), text=state.phase or "running")
+
+
+def show_result(report_id: str, key: str) -> None:
+    state = svc.get_report(report_id)
+    if state is None:
+        st.warning("That report no longer exists.")
+        return
+    st.text(f"Report {report_id}: {state.status}")
+    if state.status == "Running":
+        st.fragment(show_running, run_every=POLL_SECONDS)(report_id)
+    elif state.status == "Failed":
+        st.error("The report failed. Reason:")
+        st.code(state.error or "unknown", language=None)
+    else:
+        stores, seconds, as_of_col = st.columns(3)
+        stores.metric("Stores", f"{state.store_count:,}")
+        seconds.metric("Duration", f"{state.duration_seconds:.1f} s")
+        as_of_col.metric("As of (UTC)", f"{state.as_of:%Y-%m-%d %H:%M:%S}")
+        left, right = st.columns(2)
+        left.download_button(
+            "Download report CSV",
+            data=(state.csv or "").encode(),
+            file_name=f"report_{report_id}.csv",
+            mime="text/csv",
+            key=f"{key}_csv",
+            on_click="ignore",
+            type="primary",
+        )
+        right.download_button(
+            "Download extended CSV",
+            data=(state.extended_csv or "").encode(),
+            file_name=f"report_{report_id}_extended.csv",
+            mime="text/csv",
+            key=f"{key}_extended",
+            on_click="ignore",
+        )
+
+
+if report_id is not None:
+    st.subheader("Current report")
+    show_result(report_id, "current")
+
+st.subheader("History")
+if history.empty:
+    st.caption("No reports yet.")
+else:
+    event = st.dataframe(
+        history,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="history",
+        column_config={
+            "report_id": st.column_config.TextColumn("Report"),
+            "status": st.column_config.TextColumn("Status"),
+            "as_of": st.column_config.DatetimeColumn("As of (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+            "requested_at": st.column_config.DatetimeColumn(
+                "Requested (UTC)", format="YYYY-MM-DD HH:mm:ss"
+            ),
+            "duration_seconds": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
+            "store_count": st.column_config.NumberColumn("Stores", format="%d"),
+            "error": st.column_config.TextColumn("Failure reason"),
+        },
+    )
+    st.caption("Select a row to download that report.")
+    rows = event.selection.rows
+    if rows:
+        chosen = str(history["report_id"].iloc[rows[0]])
+        if chosen != report_id:
+            st.subheader("Selected report")
+            show_result(chosen, "selected")

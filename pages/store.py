@@ -1,0 +1,97 @@
+"""Store: one store's last week, drawn from its own polls only."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages._common import data_version, newest_poll, search_store_ids, service, store_view
+from storemon_core import charts, dashboard
+from storemon_core.report import REPORT_COLUMNS
+
+st.title("Store")
+version = data_version()
+
+st.session_state.setdefault("store_query", str(st.query_params.get("store_id", "")))
+typed = st.text_input(
+    "Store id (type part of it for suggestions)", key="store_query", max_chars=64
+).strip()
+if not typed:
+    st.info("Type a store id, or open one from the Overview table.")
+    st.stop()
+
+matches = search_store_ids(typed, version)
+if typed in matches:
+    store_id = typed
+elif matches:
+    store_id = st.selectbox(
+        f"{len(matches)} matching stores" + (" (first 50)" if len(matches) >= 50 else ""),
+        matches,
+        index=None,
+        placeholder="pick a store",
+        key="store_pick",
+    )
+    if store_id is None:
+        st.stop()
+else:
+    st.error("No store has an id that contains this text:")
+    st.code(typed, language=None)
+    st.stop()
+
+st.query_params["store_id"] = store_id
+
+# The latest report's instant keeps this page's numbers equal to its CSV.
+latest = service().latest_complete()
+as_of = latest.as_of if latest is not None else newest_poll(version)
+if as_of is None:
+    st.info("No polls are loaded yet.")
+    st.stop()
+
+timeline = store_view(store_id, as_of, version)
+if timeline is None:
+    st.error(f"This store has no polls at or before {as_of:%Y-%m-%d %H:%M:%S} UTC:")
+    st.code(store_id, language=None)
+    st.stop()
+
+st.code(store_id, language=None)
+source = "from the time-zone file" if timeline.timezone_source == "file" else "default"
+st.text(
+    f"Time zone: {timeline.timezone} ({source}). "
+    f"Week {timeline.window_start:%Y-%m-%d %H:%M} to {timeline.as_of:%Y-%m-%d %H:%M:%S} UTC"
+    + (" (the latest report's as-of)." if latest is not None else " (newest poll).")
+)
+mode = st.segmented_control(
+    "Show times in", ["Store local time", "UTC"], default="Store local time", key="time_mode"
+)
+local = mode != "UTC"
+st.plotly_chart(charts.timeline_figure(timeline, local=local), key="timeline")
+
+st.subheader("Report row")
+st.caption("Minutes for the last hour, hours for the last day and week, as in the CSV.")
+st.dataframe(
+    dashboard.report_row_table(timeline.report_row, REPORT_COLUMNS),
+    hide_index=True,
+    key="report_row",
+)
+
+st.plotly_chart(charts.daily_figure(timeline.daily), key="daily")
+
+st.subheader("Incidents (business hours, longest first)")
+zone_label = timeline.timezone if local else "UTC"
+incidents = dashboard.incidents_table(timeline.incidents, timeline.timezone if local else None)
+if incidents.empty:
+    st.caption("No inactive time in business hours this week.")
+else:
+    st.dataframe(
+        incidents,
+        hide_index=True,
+        key="incidents",
+        column_config={
+            "start": st.column_config.DatetimeColumn(
+                f"Start ({zone_label})", format="YYYY-MM-DD HH:mm:ss"
+            ),
+            "end": st.column_config.DatetimeColumn(
+                f"End ({zone_label})", format="YYYY-MM-DD HH:mm:ss"
+            ),
+            "duration_hours": st.column_config.NumberColumn("Duration (h)", format="%.2f"),
+        },
+    )
