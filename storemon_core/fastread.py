@@ -38,9 +38,7 @@ def read_with_connectorx(url: str, sql: str, names: list[str]) -> Columns:
     if cx_url is None:
         raise ValueError("connectorx is used for MySQL only")
     table: Any = cx.read_sql(cx_url, sql, return_type="arrow")
-    return {
-        name: np.asarray(table.column(name).to_numpy(zero_copy_only=False)) for name in names
-    }
+    return {name: np.asarray(table.column(name).to_numpy(zero_copy_only=False)) for name in names}
 
 
 def read_with_driver(conn: Connection, sql: str, names: list[str]) -> Columns:

@@ -1,0 +1,83 @@
+"""The HTTP API: /trigger_report and /get_report as Starlette routes.
+
+They are mounted on the dashboard's own server (streamlit_app.py passes
+`routes()` to st.App), so one process serves the pages and the API.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from storemon_core.service import COMPLETE, FAILED, RUNNING, ReportService, get_service
+
+# secrets.token_urlsafe ids; anything else is not a report of ours.
+REPORT_ID_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
+
+ServiceFactory = Callable[[], ReportService]
+
+
+def _not_found() -> JSONResponse:
+    return JSONResponse({"status": "Report not found"}, status_code=404)
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def routes(service: ServiceFactory | None = None) -> list[Route]:
+    """The API routes. `service` gives the ReportService (default: the process-wide
+    one for DATABASE_URL), so tests can point the routes at their own database."""
+    factory: ServiceFactory = service or (lambda: get_service())
+
+    # Plain (sync) endpoints: Starlette runs them in its thread pool, so the
+    # blocking database calls never stall the server's event loop.
+    def trigger_report(request: Request) -> Response:
+        as_of = request.query_params.get("as_of") or None
+        try:
+            report_id = factory().trigger_report(as_of)
+        except (ValueError, TypeError) as exc:
+            return JSONResponse(
+                {"status": "Bad request", "error": f"as_of: {exc}"}, status_code=400
+            )
+        return JSONResponse({"report_id": report_id})
+
+    def get_report(request: Request) -> Response:
+        report_id = request.query_params.get("report_id", "")
+        if not REPORT_ID_RE.fullmatch(report_id):
+            return _not_found()
+        state = factory().get_report(report_id)
+        if state is None:
+            return _not_found()
+        if state.status == RUNNING:
+            return JSONResponse(
+                {"status": RUNNING, "progress": round(state.progress, 4), "phase": state.phase},
+                status_code=202,
+            )
+        if state.status == FAILED or state.status != COMPLETE:
+            return JSONResponse({"status": FAILED, "error": state.error}, status_code=500)
+        extended = _truthy(request.query_params.get("extended"))
+        csv = (state.extended_csv if extended else state.csv) or ""
+        if "application/json" in request.headers.get("accept", "").lower():
+            return JSONResponse(
+                {"status": COMPLETE, "csv": csv},
+                headers={"X-Report-Status": COMPLETE},
+            )
+        name = f"report_{report_id}_extended.csv" if extended else f"report_{report_id}.csv"
+        return Response(
+            csv,
+            media_type="text/csv",
+            headers={
+                "Content-Disposition": f'attachment; filename="{name}"',
+                "X-Report-Status": COMPLETE,
+            },
+        )
+
+    return [
+        Route("/trigger_report", trigger_report, methods=["GET", "POST"]),
+        Route("/get_report", get_report, methods=["GET"]),
+    ]
