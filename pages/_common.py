@@ -29,8 +29,9 @@ def data_version() -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def report_table(report_id: str) -> pd.DataFrame:
-    return dashboard.with_uptime_pct(service().report_frame(report_id))
+def report_table(report_id: str) -> pd.DataFrame | None:
+    frame = service().report_frame(report_id)
+    return None if frame is None else dashboard.with_uptime_pct(frame)
 
 
 @st.cache_data(max_entries=256, show_spinner="Drawing the store's week...")
@@ -54,7 +55,8 @@ def newest_poll(version: str) -> pd.Timestamp | None:
 @st.cache_data(max_entries=4, show_spinner=False)
 def data_summary(version: str) -> pd.DataFrame:
     del version
-    return dashboard.summary_table(database().summary())
+    # The database line is shown on its own, above the table.
+    return dashboard.summary_table(database().summary(), hide=("database",))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)

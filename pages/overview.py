@@ -19,6 +19,9 @@ if latest is None:
     st.stop()
 
 report = report_table(latest.report_id)
+if report is None:
+    st.warning("The latest report cannot be read; generate a new one on the Reports page.")
+    st.stop()
 head = dashboard.headline(report)
 st.caption(
     f"From report {latest.report_id}, as of {latest.as_of:%Y-%m-%d %H:%M:%S} UTC. "

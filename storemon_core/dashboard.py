@@ -263,7 +263,7 @@ def file_summary_table(inputs: Inputs) -> pd.DataFrame:
     )
 
 
-def summary_table(summary: Any) -> pd.DataFrame:
+def summary_table(summary: Any, hide: Sequence[str] = ()) -> pd.DataFrame:
     """A data summary object (dataclass or mapping) as a two-column table."""
     if is_dataclass(summary) and not isinstance(summary, type):
         items = [(f.name, getattr(summary, f.name)) for f in fields(summary)]
@@ -271,12 +271,23 @@ def summary_table(summary: Any) -> pd.DataFrame:
         items = list(summary.items())
     else:
         items = list(vars(summary).items())
+    items = [(name, value) for name, value in items if name not in hide]
     return pd.DataFrame(
         {
             "what": [name.replace("_", " ") for name, _ in items],
-            "value": ["" if value is None else str(value) for _, value in items],
+            "value": [_summary_value(value) for _, value in items],
         }
     )
+
+
+def _summary_value(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return f"{value.tz_convert('UTC'):%Y-%m-%d %H:%M:%S} UTC" if value.tzinfo else str(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
 
 
 def as_of_from_parts(day: date, clock: time) -> pd.Timestamp:
