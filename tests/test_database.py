@@ -1,0 +1,316 @@
+"""The data layer on SQLite and MySQL: loads, reloads, appends, failures, reads."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from storemon_core import storage
+from storemon_core.database import Database
+from storemon_core.frames import Inputs
+from storemon_core.loading import load_exports
+from storemon_core.report import report_csv
+from storemon_core.schema import DATA_TABLES, business_hours, polls, stores, timezones
+from storemon_core.uptime import uptime_report
+from tests.conftest import REAL_2023
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every data table, in a stable order (ids included)."""
+    with db.read() as conn:
+        return {
+            t.name: sorted(tuple(r) for r in conn.execute(select(t)).all()) for t in DATA_TABLES
+        }
+
+
+def report_text(inputs: Inputs, as_of: Any = None, extended: bool = True) -> str:
+    report = uptime_report(inputs.polls, inputs.business_hours, inputs.timezones, as_of=as_of)
+    return report_csv(report, extended=extended)
+
+
+def poll_count(db: Database) -> int:
+    return db.summary().polls
+
+
+def subset(inputs: Inputs, mask: pd.Series) -> Inputs:
+    return Inputs(
+        polls=inputs.polls[mask].reset_index(drop=True),
+        business_hours=inputs.business_hours,
+        timezones=inputs.timezones,
+        rejected=inputs.rejected,
+    )
+
+
+# ----------------------------------------------------------------- equal to the CSV path
+
+
+def test_report_from_database_equals_report_from_csv(db: Database, export_inputs: Inputs) -> None:
+    db.load(export_inputs)
+    from_db = db.read_inputs()
+    assert report_text(from_db) == report_text(export_inputs)
+    assert report_text(from_db, extended=False) == report_text(export_inputs, extended=False)
+    # The stale store has no poll in the week but is still reported, with its last status.
+    report = uptime_report(from_db.polls, from_db.business_hours, from_db.timezones)
+    stale = report.loc[report["store_id"] == "stale-store-1"].iloc[0]
+    assert stale["uptime_last_week"] == 0 and stale["downtime_last_week"] == 0
+    assert stale["last_status"] == "inactive"  # its newest poll, 8 days back
+
+
+@pytest.mark.parametrize("days_back", [0.5, 3, 8.5])
+def test_report_at_an_earlier_as_of_equals_csv(
+    db: Database, export_inputs: Inputs, days_back: float
+) -> None:
+    db.load(export_inputs)
+    newest = export_inputs.polls["timestamp_utc"].max()
+    as_of = newest - pd.Timedelta(days=days_back)
+    from_db = db.read_inputs(as_of)
+    assert from_db.polls["timestamp_utc"].max() <= as_of
+    assert report_text(from_db, as_of) == report_text(export_inputs, as_of)
+
+
+@pytest.mark.skipif(not REAL_2023.is_dir(), reason="real exports not on this machine")
+def test_real_2023_exports_load_and_report_like_the_csv(db: Database) -> None:
+    inputs = load_exports(
+        REAL_2023 / "store_status_head.csv",
+        REAL_2023 / "menu_hours.csv",
+        REAL_2023 / "timezones.csv",
+    )
+    stats = db.load(inputs)
+    assert stats.polls_added == len(inputs.polls.drop_duplicates(["store_id", "timestamp_utc"]))
+    assert report_text(db.read_inputs()) == report_text(inputs)
+
+
+def test_frames_have_the_loader_dtypes(db: Database, export_inputs: Inputs) -> None:
+    db.load(export_inputs)
+    got = db.read_inputs()
+    for name in ("polls", "business_hours", "timezones"):
+        mine, theirs = getattr(got, name), getattr(export_inputs, name)
+        assert list(mine.columns) == list(theirs.columns)
+        assert mine.dtypes.to_dict() == theirs.dtypes.to_dict()
+
+
+def test_store_inputs_give_the_fleet_row(db: Database, export_inputs: Inputs) -> None:
+    db.load(export_inputs)
+    full = uptime_report(export_inputs.polls, export_inputs.business_hours, export_inputs.timezones)
+    for store_id in [full["store_id"].iloc[0], full["store_id"].iloc[-1], "stale-store-1"]:
+        one = db.store_inputs(store_id)
+        assert set(one.polls["store_id"]) == {store_id}
+        row = uptime_report(one.polls, one.business_hours, one.timezones, as_of=full.attrs["as_of"])
+        expected = full.loc[full["store_id"] == store_id]
+        assert report_csv(row, extended=True) == report_csv(expected, extended=True)
+    assert len(db.store_inputs("no-such-store").polls) == 0
+
+
+# ----------------------------------------------------------------- reload, append, replace
+
+
+def test_reload_is_a_no_op(db: Database, export_inputs: Inputs) -> None:
+    first = db.load(export_inputs)
+    before = snapshot(db)
+    second = db.load(export_inputs)
+    after = snapshot(db)
+    assert first.polls_added > 0
+    assert second.polls_added == 0 and second.stores_added == 0
+    # Only the load log grows; polls, stores, hours and zones are identical.
+    for name in ("polls", "stores", "timezones"):
+        assert after[name] == before[name]
+    hours = [r[1:] for r in after["business_hours"]]
+    assert sorted(hours) == sorted(r[1:] for r in before["business_hours"])
+
+
+def test_append_adds_only_new_polls(db: Database, export_inputs: Inputs) -> None:
+    times = export_inputs.polls["timestamp_utc"]
+    cut = times.min() + (times.max() - times.min()) / 2
+    db.load(subset(export_inputs, times <= cut))
+    old_count = poll_count(db)
+    stats = db.load(export_inputs, mode="append")
+    unique = export_inputs.polls.drop_duplicates(["store_id", "timestamp_utc"])
+    assert stats.polls_added == int((unique["timestamp_utc"] > cut).sum())
+    assert poll_count(db) == old_count + stats.polls_added == len(unique)
+    assert report_text(db.read_inputs()) == report_text(export_inputs)
+
+
+def test_same_instant_active_and_inactive_is_inactive_across_loads(db: Database) -> None:
+    def poll(status: str) -> Inputs:
+        return load_exports(
+            f"store_id,status,timestamp_utc\nS1,{status},2024-01-01 10:00:00\n".encode()
+        )
+
+    db.load(poll("active"))
+    db.load(poll("inactive"))
+    db.load(poll("active"))
+    got = db.read_inputs()
+    assert len(got.polls) == 1 and not bool(got.polls["active"].iloc[0])
+
+
+def test_newer_hours_and_zones_replace_a_store_as_a_whole(db: Database) -> None:
+    first = load_exports(
+        None,
+        b"store_id,dayOfWeek,start_time_local,end_time_local\n"
+        b"A,0,09:00,12:00\nA,0,13:00,17:00\nB,1,08:00,20:00\n",
+        b"store_id,timezone_str\nA,America/New_York\nB,Asia/Beirut\n",
+    )
+    second = load_exports(
+        None,
+        b"store_id,dayOfWeek,start_time_local,end_time_local\nA,2,10:00,11:00\n",
+        b"store_id,timezone_str\nA,Pacific/Honolulu\n",
+    )
+    db.load(first)
+    db.load(second)
+    got = db.read_inputs(pd.Timestamp("2024-01-01", tz="UTC"))
+    hours = got.business_hours.sort_values(["store_id", "day_of_week"]).reset_index(drop=True)
+    assert hours["store_id"].tolist() == ["A", "B"]
+    assert hours["day_of_week"].tolist() == [2, 1]
+    assert hours["start_time_local"].tolist() == [pd.Timedelta(hours=10), pd.Timedelta(hours=8)]
+    zones = dict(zip(got.timezones["store_id"], got.timezones["timezone_str"], strict=True))
+    assert zones == {"A": "Pacific/Honolulu", "B": "Asia/Beirut"}
+
+
+def test_store_ids_are_case_sensitive(db: Database) -> None:
+    db.load(
+        load_exports(
+            b"store_id,status,timestamp_utc\n"
+            b"abc,active,2024-01-01 10:00:00\n"
+            b"ABC,inactive,2024-01-01 10:00:00\n"
+        )
+    )
+    got = db.read_inputs().polls.sort_values("store_id")
+    assert got["store_id"].tolist() == ["ABC", "abc"]
+    assert got["active"].tolist() == [False, True]
+
+
+# ----------------------------------------------------------------- failures leave no trace
+
+
+def test_load_failing_midway_leaves_database_unchanged(
+    db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    times = export_inputs.polls["timestamp_utc"]
+    cut = times.min() + (times.max() - times.min()) / 2
+    db.load(subset(export_inputs, times <= cut))
+    before = snapshot(db)
+    version = db.data_version()
+
+    # Small batches, and a failure after some of them were written.
+    monkeypatch.setattr(storage, "BATCH_ROWS", 500)
+    monkeypatch.setattr(storage, "INFILE_ROWS", 500)
+    calls: list[str] = []
+
+    def explode(fraction: float, phase: str) -> None:
+        calls.append(phase)
+        if sum(p.startswith("polls") for p in calls) == 3:
+            raise ConnectionError("connection lost")
+
+    with pytest.raises(ConnectionError):
+        db.load(export_inputs, progress=explode)
+    assert snapshot(db) == before
+    assert db.data_version() == version
+    # And the database still takes the load afterwards.
+    db.load(export_inputs)
+    assert poll_count(db) == len(export_inputs.polls.drop_duplicates(["store_id", "timestamp_utc"]))
+
+
+def test_load_with_plain_inserts_on_mysql_too(
+    db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Servers without LOAD DATA LOCAL get multi-row INSERTs: same result.
+    monkeypatch.setenv(storage.INFILE_ENV, "0")
+    db.load(export_inputs)
+    db.load(export_inputs)
+    assert report_text(db.read_inputs()) == report_text(export_inputs)
+
+
+def test_killed_loader_process_leaves_database_unchanged(
+    db: Database, export_dir: Path, export_inputs: Inputs
+) -> None:
+    times = export_inputs.polls["timestamp_utc"]
+    db.load(subset(export_inputs, times <= times.min() + pd.Timedelta(days=2)))
+    before = snapshot(db)
+    script = textwrap.dedent(
+        f"""
+        import os, signal, sys
+        from storemon_core import storage
+        from storemon_core.database import Database
+        from tests.conftest import load_dir
+        from pathlib import Path
+        storage.BATCH_ROWS = storage.INFILE_ROWS = 500
+        seen = []
+        def die(fraction, phase):
+            seen.append(phase)
+            if len(seen) == 4:
+                print("killing", flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+        Database({db.url!r}).load(load_dir(Path({str(export_dir)!r})), progress=die)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert "killing" in done.stdout
+    assert snapshot(db) == before
+
+
+# ----------------------------------------------------------------- rejected rows and lookups
+
+
+def test_rejected_rows_are_kept_with_file_line_and_reason(db: Database) -> None:
+    inputs = load_exports(
+        b"store_id,status,timestamp_utc\n"
+        b"S1,active,2024-01-01 10:00:00 UTC\n"
+        b"S1,sleeping,2024-01-01 11:00:00 UTC\n"
+        b"=cmd(),active,2024-01-01 11:00:00 UTC\n"
+        b"S2,inactive,2024-01-01 11:30:00 UTC\n",
+        b"store_id,dayOfWeek,start_time_local,end_time_local\nS1,9,09:00,17:00\n",
+    )
+    assert len(inputs.rejected) == 3
+    stats = db.load(inputs, files="store_status.csv, menu_hours.csv")
+    assert stats.rejected == 3
+    rejected = db.rejected_rows()
+    assert len(rejected) == 3
+    assert set(rejected["load_id"]) == {stats.load_id}
+    assert sorted(zip(rejected["file"], rejected["line"], strict=True)) == sorted(
+        zip(inputs.rejected["file"], inputs.rejected["line"], strict=True)
+    )
+    assert rejected["reason"].str.len().min() > 0
+    assert any("sleeping" in r for r in rejected["row"])
+    # The good rows around them are kept.
+    assert sorted(db.read_inputs().polls["store_id"]) == ["S1", "S2"]
+
+
+def test_lookups(db: Database, export_inputs: Inputs) -> None:
+    assert db.newest_poll() is None and not db.has_polls()
+    empty_version = db.data_version()
+    db.load(export_inputs)
+    assert db.data_version() != empty_version
+    assert db.newest_poll() == export_inputs.polls["timestamp_utc"].max()
+    summary = db.summary()
+    unique = export_inputs.polls.drop_duplicates(["store_id", "timestamp_utc"])
+    assert summary.polls == len(unique)
+    assert summary.stores == export_inputs.polls["store_id"].nunique()
+    assert summary.loads == 1 and "***" not in summary.database or "@" in summary.database
+    some = str(export_inputs.polls["store_id"].iloc[0])
+    found = db.search_store_ids(some[2:8].upper())
+    assert some in found and found == sorted(found)
+    assert db.search_store_ids("%") == []
+    assert db.search_store_ids("stale") == ["stale-store-1"]
+
+
+def test_schema_uses_keyed_polls(db: Database) -> None:
+    # Keyed polls and integer store keys are what make reloads idempotent and reads narrow.
+    assert [c.name for c in polls.primary_key.columns] == ["store_key", "ts"]
+    assert any(ix.name == "ix_polls_ts" for ix in polls.indexes)
+    assert stores.c.store_id.unique
+    assert business_hours.c.store_key.index and timezones.c.store_key.primary_key
+    assert os.path.basename(__file__).startswith("test_")
