@@ -1,0 +1,251 @@
+"""The report service on SQLite and MySQL: lifecycle, restarts, concurrency."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from storemon_core import service as service_module
+from storemon_core.database import Database, timestamp_to_us
+from storemon_core.frames import Inputs
+from storemon_core.report import report_csv
+from storemon_core.schema import reports
+from storemon_core.service import FAILED, INTERRUPTED, RUNNING, ReportService
+from storemon_core.uptime import uptime_report
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def expected_csv(inputs: Inputs, as_of: Any = None, extended: bool = False) -> str:
+    report = uptime_report(inputs.polls, inputs.business_hours, inputs.timezones, as_of=as_of)
+    return report_csv(report, extended=extended)
+
+
+class Gate:
+    """Holds the engine until released, so a report can be seen Running."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def wrap(self, engine: Callable[..., pd.DataFrame]) -> Callable[..., pd.DataFrame]:
+        def gated(*args: Any, **kwargs: Any) -> pd.DataFrame:
+            progress = kwargs.get("progress")
+            if progress:
+                progress(0.25, "gated")
+            self.entered.set()
+            assert self.release.wait(60), "gate never released"
+            return engine(*args, **kwargs)
+
+        return gated
+
+
+@pytest.fixture
+def loaded(db: Database, export_inputs: Inputs) -> Database:
+    db.load(export_inputs)
+    return db
+
+
+@pytest.fixture
+def svc(loaded: Database) -> Iterator[ReportService]:
+    service = ReportService(loaded)
+    yield service
+    service.shutdown()
+
+
+@pytest.fixture
+def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
+    g = Gate()
+    monkeypatch.setattr(service_module, "uptime_report", g.wrap(uptime_report))
+    yield g
+    g.release.set()
+
+
+def test_trigger_then_running_then_complete(
+    svc: ReportService, gate: Gate, export_inputs: Inputs
+) -> None:
+    report_id = svc.trigger_report()
+    assert gate.entered.wait(30)
+    running = svc.get_report(report_id)
+    assert running is not None and running.status == RUNNING
+    assert 0 < running.progress < 1 and running.phase
+    assert running.csv is None and running.started_at is not None
+    gate.release.set()
+    done = svc.wait(report_id)
+    assert done is not None and done.status == "Complete", done and done.error
+    assert done.csv == expected_csv(export_inputs)
+    assert done.extended_csv == expected_csv(export_inputs, extended=True)
+    assert done.as_of == export_inputs.polls["timestamp_utc"].max()
+    assert done.store_count == export_inputs.polls["store_id"].nunique()
+    assert done.duration_seconds is not None and done.duration_seconds > 0
+    assert done.requested_at <= done.started_at <= done.finished_at  # type: ignore[operator]
+    listed = svc.list_reports()
+    assert listed["report_id"].tolist()[0] == report_id
+    assert svc.latest_complete().report_id == report_id  # type: ignore[union-attr]
+    frame = svc.report_frame(report_id)
+    assert frame is not None and len(frame) == done.store_count
+    assert frame["store_id"].tolist() == sorted(frame["store_id"].tolist())
+
+
+def test_ids_are_random_and_unknown_ids_are_not_found(svc: ReportService) -> None:
+    ids = {svc.trigger_report() for _ in range(5)}
+    assert len(ids) == 5 and all(len(i) >= 32 for i in ids)
+    assert svc.get_report("no-such-report-id-000000000") is None
+    for report_id in ids:
+        svc.wait(report_id)
+
+
+def test_report_survives_a_new_service(loaded: Database, export_inputs: Inputs) -> None:
+    first = ReportService(loaded)
+    report_id = first.trigger_report()
+    first.wait(report_id)
+    first.shutdown()
+    # Another process (a new service on a new connection pool) sees the same report.
+    other = ReportService(Database(loaded.url))
+    state = other.get_report(report_id)
+    assert state is not None and state.csv == expected_csv(export_inputs)
+    other.shutdown()
+
+
+def test_as_of_is_fixed_at_trigger_time(
+    svc: ReportService, gate: Gate, loaded: Database, export_inputs: Inputs
+) -> None:
+    report_id = svc.trigger_report()
+    assert gate.entered.wait(30)
+    # Polls arriving while the report runs do not move its `now`.
+    later = export_inputs.polls["timestamp_utc"].max() + pd.Timedelta(minutes=30)
+    extra = Inputs(
+        polls=pd.DataFrame(
+            {
+                "store_id": pd.Series(["stale-store-1"], dtype=object),
+                "timestamp_utc": pd.Series([later]).dt.as_unit("us"),
+                "active": [False],
+            }
+        )
+    )
+    loaded.load(extra, mode="append")
+    gate.release.set()
+    done = svc.wait(report_id)
+    assert done is not None and done.status == "Complete"
+    assert done.as_of == export_inputs.polls["timestamp_utc"].max()
+    assert done.csv == expected_csv(export_inputs)
+
+
+def test_twenty_concurrent_triggers_each_get_their_own_report(
+    svc: ReportService, export_inputs: Inputs
+) -> None:
+    newest = export_inputs.polls["timestamp_utc"].max()
+    as_ofs = [newest - pd.Timedelta(hours=7 * i) for i in range(20)]
+    ids: list[str | None] = [None] * 20
+
+    def trigger(i: int) -> None:
+        ids[i] = svc.trigger_report(as_ofs[i])
+
+    threads = [threading.Thread(target=trigger, args=(i,)) for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(ids)) == 20
+    for report_id, as_of in zip(ids, as_ofs, strict=True):
+        assert report_id is not None
+        state = svc.wait(report_id)
+        assert state is not None and state.status == "Complete", state and state.error
+        assert state.as_of == as_of
+        assert state.csv == expected_csv(export_inputs, as_of)
+
+
+def test_failing_engine_gives_failed_with_reason(
+    svc: ReportService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        raise RuntimeError("engine exploded")
+
+    monkeypatch.setattr(service_module, "uptime_report", broken)
+    state = svc.wait(svc.trigger_report())
+    assert state is not None and state.status == FAILED
+    assert state.error is not None and "engine exploded" in state.error
+
+
+def test_empty_database_gives_failed(db: Database) -> None:
+    service = ReportService(db)
+    state = service.wait(service.trigger_report())
+    service.shutdown()
+    assert state is not None and state.status == FAILED and "no polls" in (state.error or "")
+
+
+def _insert_running(db: Database, report_id: str, owner: str, heartbeat_us: int) -> None:
+    with db.write() as conn:
+        conn.execute(
+            reports.insert().values(
+                id=report_id,
+                status=RUNNING,
+                progress=0.4,
+                phase="computing",
+                requested_at=heartbeat_us,
+                owner=owner,
+                heartbeat=heartbeat_us,
+            )
+        )
+
+
+def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Database) -> None:
+    # A real server process triggers a report and is killed while it runs.
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        from storemon_core import service
+        from storemon_core.database import Database
+        def stuck(*args, **kwargs):
+            time.sleep(600)
+        service.uptime_report = stuck
+        svc = service.ReportService(Database({loaded.url!r}))
+        print(svc.trigger_report(), flush=True)
+        time.sleep(600)
+        """
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        report_id = child.stdout.readline().strip()
+        assert report_id
+        seen = ReportService(loaded)
+        state = seen.get_report(report_id)
+        # While its process lives, the report is Running and nobody touches it.
+        assert state is not None and state.status == RUNNING
+        seen.shutdown()
+    finally:
+        child.kill()
+        child.wait()
+    restarted = ReportService(Database(loaded.url))
+    state = restarted.get_report(report_id)
+    restarted.shutdown()
+    assert state is not None and state.status == FAILED and state.error == INTERRUPTED
+
+
+def test_orphans_of_other_hosts_fail_once_their_heartbeat_is_stale(loaded: Database) -> None:
+    now_us = timestamp_to_us(pd.Timestamp.now(tz="UTC"))
+    stale_us = now_us - int((service_module.STALE_SECONDS + 60) * 1_000_000)
+    _insert_running(loaded, "fresh-on-other-host-0000", "elsewhere|123|abc", now_us)
+    _insert_running(loaded, "stale-on-other-host-0000", "elsewhere|123|abc", stale_us)
+    # Same host and pid as this process, but an earlier boot: the pid was reused.
+    reused = f"{service_module._HOST}|{__import__('os').getpid()}|earlier-boot"
+    _insert_running(loaded, "pid-reused-by-restart-000", reused, now_us)
+    service = ReportService(loaded)
+    try:
+        assert service.get_report("fresh-on-other-host-0000").status == RUNNING  # type: ignore[union-attr]
+        for report_id in ("stale-on-other-host-0000", "pid-reused-by-restart-000"):
+            state = service.get_report(report_id)
+            assert state is not None and state.status == FAILED and state.error == INTERRUPTED
+    finally:
+        service.shutdown()
