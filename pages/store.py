@@ -52,10 +52,9 @@ if timeline is None:
     st.code(store_id, language=None)
     st.stop()
 
-st.code(store_id, language=None)
 source = "from the time-zone file" if timeline.timezone_source == "file" else "default"
 st.text(
-    f"Time zone: {timeline.timezone} ({source}). "
+    f"Store {store_id}. Time zone: {timeline.timezone} ({source}).\n"
     f"Week {timeline.window_start:%Y-%m-%d %H:%M} to {timeline.as_of:%Y-%m-%d %H:%M:%S} UTC"
     + (" (the latest report's as-of)." if latest is not None else " (newest poll).")
 )
@@ -71,6 +70,13 @@ st.dataframe(
     dashboard.report_row_table(timeline.report_row, REPORT_COLUMNS),
     hide_index=True,
     key="report_row",
+    column_config={
+        "store_id": st.column_config.TextColumn("store_id", width="medium"),
+        **{
+            column: st.column_config.NumberColumn(column, format="%.2f", width="small")
+            for column in REPORT_COLUMNS[1:]
+        },
+    },
 )
 
 st.plotly_chart(charts.daily_figure(timeline.daily), key="daily")

@@ -165,7 +165,7 @@ def daily_figure(daily: pd.DataFrame) -> Any:
         height=300,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         title={"text": "Business hours per local day"},
-        legend={"orientation": "h", "y": -0.2},
+        legend={"orientation": "h", "y": -0.2, "traceorder": "normal"},
     )
     figure.update_xaxes(type="category", title_text="local date")
     figure.update_yaxes(title_text="hours")

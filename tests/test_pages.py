@@ -13,7 +13,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from storemon_core import dashboard
-from storemon_core.database import open_database
+from storemon_core.database import Database, open_database
+from storemon_core.frames import Inputs
 from storemon_core.report import REPORT_COLUMNS
 from storemon_core.service import get_service
 
@@ -284,3 +285,24 @@ def test_sample_data_button_fills_an_empty_database(empty_db: str) -> None:
     assert open_database(empty_db).newest_poll() is not None
     assert any("Sample data loaded" in s.value for s in at.success)
     assert not _keys(at) & {"load_sample"}
+
+
+def test_every_page_on_sqlite_and_mysql(
+    db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same pages, numbers included, on both kinds of database (conftest's `db`)."""
+    url = db.url
+    monkeypatch.setenv("DATABASE_URL", url)
+    open_database(url).load(export_inputs)
+    service = get_service(url)
+    _wait_complete(url, service.trigger_report())
+    latest = service.latest_complete()
+    assert latest is not None and latest.csv
+    for page in PAGES:
+        _open(page)
+    csv = pd.read_csv(io.StringIO(latest.csv), dtype={"store_id": str})
+    store_id = str(csv.sort_values("downtime_last_week")["store_id"].iloc[-1])
+    shown = _table(_open(PAGES[2], store_id=store_id), "report_row")
+    expected = dashboard.csv_row(latest.csv, store_id)
+    for column in REPORT_COLUMNS[1:]:
+        assert shown[column].iloc[0] == pytest.approx(expected[column].iloc[0], abs=0.011)
