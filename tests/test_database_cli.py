@@ -1,0 +1,58 @@
+"""scripts/dbcreate.py: loads a folder, appends, skips when not empty, refuses bad files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from storemon_core.config import redact
+from storemon_core.database import Database
+from storemon_core.frames import Inputs
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dbcreate(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "dbcreate.py"), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_dbcreate_loads_appends_and_skips(
+    db_url: str, db: Database, export_dir: Path, export_inputs: Inputs, tmp_path: Path
+) -> None:
+    first = dbcreate("--url", db_url, "--data-dir", str(export_dir))
+    assert first.returncode == 0, first.stderr
+    unique = len(export_inputs.polls.drop_duplicates(["store_id", "timestamp_utc"]))
+    assert f"{unique:,} new polls" in first.stdout
+    assert f"Database: {redact(db_url)}" in first.stdout
+    password = make_url(db_url).password
+    assert not password or str(password) not in first.stdout
+    assert db.summary().polls == unique
+
+    again = dbcreate("--url", db_url, "--status", str(export_dir / "store_status.csv"), "--append")
+    assert again.returncode == 0, again.stderr
+    assert "0 new polls" in again.stdout
+
+    skipped = dbcreate("--url", db_url, "--data-dir", str(export_dir), "--if-empty")
+    assert skipped.returncode == 0 and "nothing loaded" in skipped.stdout
+
+    bad = tmp_path / "store_status.csv"
+    bad.write_text("store_id,status,timestamp_utc\nS9,active,2024-01-01 10:00:00 UTC\nS9,???,x\n")
+    partly = dbcreate("--url", db_url, "--status", str(bad))
+    assert partly.returncode == 0, partly.stderr
+    assert "line 3" in partly.stdout
+    assert len(db.rejected_rows()) == 1
+
+    broken = tmp_path / "broken.csv"
+    broken.write_text("nothing,useful\n1,2\n")
+    before = db.summary().polls
+    refused = dbcreate("--url", db_url, "--status", str(broken))
+    assert refused.returncode == 2 and "unchanged" in refused.stderr
+    assert db.summary().polls == before
