@@ -125,7 +125,7 @@ def _line_bounds(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
 
 def _header_fields(raw: bytes) -> list[str]:
     text = raw.decode("utf-8", "replace").lstrip("\ufeff")
-    return [f.strip().strip('"').strip() for f in text.split(",")]
+    return [_clean(f) for f in text.split(",")]
 
 
 def _match_header(
@@ -291,7 +291,11 @@ def _read_table_lines(
 
 
 def _clean(text: str) -> str:
-    return text.strip().strip('"').strip()
+    """Trimmed of spaces and of one pair of wrapping quotes (spreadsheets quote fields)."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1].strip()
+    return text
 
 
 def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
@@ -395,7 +399,10 @@ def _check_timestamps(col: pa.ChunkedArray, quoted: bool) -> tuple[np.ndarray, n
     """
     text = pc.utf8_trim_whitespace(col.combine_chunks())
     if quoted:
-        text = pc.utf8_trim_whitespace(pc.utf8_trim(text, '"'))
+        wrapped = pc.and_(pc.starts_with(text, '"'), pc.ends_with(text, '"'))
+        wrapped = pc.and_(wrapped, pc.greater_equal(pc.utf8_length(text), 2))
+        inner = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(text, 1, -1))
+        text = pc.if_else(wrapped, inner, text)
     text = _strip_suffix(_strip_suffix(text, " UTC"), "Z")
     length = pc.utf8_length(text)
     long = pc.and_(pc.greater_equal(length, 21), pc.less_equal(length, 26))
