@@ -306,3 +306,56 @@ def test_every_page_on_sqlite_and_mysql(
     expected = dashboard.csv_row(latest.csv, store_id)
     for column in REPORT_COLUMNS[1:]:
         assert shown[column].iloc[0] == pytest.approx(expected[column].iloc[0], abs=0.011)
+
+
+def test_failed_report_shows_its_reason(empty_db: str) -> None:
+    # The page offers no button without data, but the API can still ask for one.
+    report_id = get_service(empty_db).trigger_report()
+    get_service(empty_db).wait(report_id)
+    at = _open(PAGES[1])
+    assert any("failed" in e.value.lower() for e in at.error)
+    reason = get_service(empty_db).get_report(report_id).error  # type: ignore[union-attr]
+    assert reason and any(c.value == reason for c in at.code)
+    assert list(_table(at, "history")["error"]) == [reason]
+    assert not at.download_button
+
+
+def test_report_at_a_chosen_instant(use_loaded: str) -> None:
+    at = _open(PAGES[1])
+    at.checkbox(key="pick_as_of").check().run()
+    newest = open_database(use_loaded).newest_poll()
+    assert newest is not None
+    chosen = (newest - pd.Timedelta(days=1)).floor("min")
+    at.date_input(key="as_of_date").set_value(chosen.date())
+    at.time_input(key="as_of_time").set_value(chosen.time())
+    at.button(key="generate").click().run()
+    state = get_service(use_loaded).wait(at.session_state["report_id"])
+    assert state is not None and state.status == "Complete"
+    assert state.as_of == chosen
+
+
+def test_history_rows_can_be_downloaded(use_loaded: str) -> None:
+    service = get_service(use_loaded)
+    service.wait(service.trigger_report())  # so the oldest report is not the current one
+    older = service.list_reports(50)["report_id"].iloc[-1]
+    at = _open(PAGES[1])
+    assert {b.key for b in at.download_button} == {"current_csv", "current_extended"}
+    row = list(_table(at, "history")["report_id"]).index(older)
+    at.session_state["history"] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception
+    selected = [b for b in at.download_button if b.key.startswith("selected")]
+    assert {b.label for b in selected} == {"Download report CSV", "Download extended CSV"}
+    assert any(t.value == f"Report {older}: Complete" for t in at.text)
+
+
+def test_overview_without_report_offers_to_generate_one(
+    empty_db: str, export_inputs: Inputs
+) -> None:
+    open_database(empty_db).load(export_inputs)
+    at = _open(PAGES[0])
+    at.button(key="overview_generate").click().run()
+    assert not at.exception
+    assert at.title[0].value == "Reports"
+    state = get_service(empty_db).wait(at.session_state["report_id"])
+    assert state is not None and state.status == "Complete"
