@@ -1,0 +1,226 @@
+"""`python -m storemon_core report`: SPEC.md's example end to end, and clean failures."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pandas as pd
+import pytest
+
+from storemon_core.cli import main
+from storemon_core.database import Database
+from storemon_core.loading import load_exports
+from storemon_core.report import EXTENDED_COLUMNS, REPORT_COLUMNS
+
+ROOT = Path(__file__).resolve().parent.parent
+ZONE = "America/New_York"
+# SPEC.md's example on a Monday in winter: open 09:00-12:00, polls 10:14 active and 11:15
+# inactive local time, now = 11:15 local.
+MONDAY = datetime(2023, 1, 23)
+OPEN, CLOSE = MONDAY.replace(hour=9), MONDAY.replace(hour=12)
+POLL_UP, POLL_DOWN = MONDAY.replace(hour=10, minute=14), MONDAY.replace(hour=11, minute=15)
+NOW = POLL_DOWN
+
+
+def _utc(local: datetime) -> str:
+    stamp = local.replace(tzinfo=ZoneInfo(ZONE)).astimezone(ZoneInfo("UTC"))
+    return stamp.strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+
+
+def _write_example(folder: Path, extra_status_rows: str = "") -> tuple[Path, Path, Path]:
+    status = folder / "store_status.csv"
+    hours = folder / "menu_hours.csv"
+    zones = folder / "timezones.csv"
+    status.write_text(
+        "store_id,status,timestamp_utc\n"
+        f"0042,active,{_utc(POLL_UP)}\n"
+        f"0042,inactive,{_utc(POLL_DOWN)}\n" + extra_status_rows
+    )
+    hours.write_text("store_id,dayOfWeek,start_time_local,end_time_local\n0042,0,09:00,12:00\n")
+    zones.write_text(f"store_id,timezone_str\n0042,{ZONE}\n")
+    return status, hours, zones
+
+
+def _expected() -> dict[str, float]:
+    """The numbers straight from SPEC.md's rule: each poll speaks for the time up to the
+    midpoint with its neighbour; the first reaches back to the week window's edge."""
+    midpoint = POLL_UP + (POLL_DOWN - POLL_UP) / 2
+    hour, minute = timedelta(hours=1), timedelta(minutes=1)
+
+    def business(start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        spans = []
+        day = start.replace(hour=0, minute=0)
+        while day <= end:
+            if day.weekday() == 0:
+                lo, hi = max(start, day.replace(hour=9)), min(end, day.replace(hour=12))
+                if lo < hi:
+                    spans.append((lo, hi))
+            day += timedelta(days=1)
+        return spans
+
+    def up_down(length: timedelta) -> tuple[timedelta, timedelta]:
+        up = down = timedelta()
+        for lo, hi in business(NOW - length, NOW):
+            up += max(timedelta(), min(hi, midpoint) - lo)
+            down += max(timedelta(), hi - max(lo, midpoint))
+        return up, down
+
+    result: dict[str, float] = {}
+    for name, length, unit in [
+        ("hour", hour, minute),
+        ("day", 24 * hour, hour),
+        ("week", 7 * 24 * hour, hour),
+    ]:
+        up, down = up_down(length)
+        result[f"uptime_last_{name}"] = up / unit
+        result[f"downtime_last_{name}"] = down / unit
+    return result
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "storemon_core", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_expected_numbers_are_the_ones_spec_states() -> None:
+    # Guards the hand computation itself against SPEC.md's own figures.
+    expected = _expected()
+    assert round(expected["uptime_last_hour"], 2) == 29.5
+    assert round(expected["downtime_last_hour"], 2) == 30.5
+    assert round(expected["uptime_last_day"], 2) == 1.74
+    assert round(expected["downtime_last_day"], 2) == 0.51
+
+
+def test_report_of_spec_example(tmp_path: Path) -> None:
+    status, hours, zones = _write_example(tmp_path)
+    out = tmp_path / "report.csv"
+    done = run_cli(
+        "report",
+        "--status", str(status),
+        "--hours", str(hours),
+        "--timezones", str(zones),
+        "--out", str(out),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert "reading" in done.stderr and "writing" in done.stderr  # progress phases
+    lines = out.read_text().splitlines()
+    assert lines[0] == ",".join(REPORT_COLUMNS)
+    report = pd.read_csv(out, dtype={"store_id": str})
+    assert report["store_id"].tolist() == ["0042"]  # an id, not a number
+    row = report.iloc[0]
+    for column, value in _expected().items():
+        assert row[column] == pytest.approx(value, abs=0.006), column
+
+
+def test_as_of_is_read_as_utc_and_stdout_output(tmp_path: Path) -> None:
+    status, hours, zones = _write_example(tmp_path)
+    # An hour after the last poll: the last hour then holds 11:15-12:00 local only.
+    later = (NOW + timedelta(hours=1)).replace(tzinfo=ZoneInfo(ZONE)).astimezone(ZoneInfo("UTC"))
+    done = run_cli(
+        "report",
+        "--status", str(status),
+        "--hours", str(hours),
+        "--timezones", str(zones),
+        "--as-of", later.strftime("%Y-%m-%d %H:%M:%S"),
+        "--extended",
+        "--out", "-",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    report = pd.read_csv(io.StringIO(done.stdout), dtype={"store_id": str})
+    assert list(report.columns) == EXTENDED_COLUMNS
+    row = report.iloc[0]
+    # From 12:15 back to 11:15 the store is open 11:15-12:00, all of it nearest the
+    # inactive 11:15 poll.
+    assert row["uptime_last_hour"] == pytest.approx(0.0)
+    assert row["downtime_last_hour"] == pytest.approx(45.0)
+    assert row["business_hours_last_hour"] == pytest.approx(45.0)
+
+
+def test_rejected_rows_are_summarised_and_the_rest_reported(tmp_path: Path) -> None:
+    status, hours, zones = _write_example(
+        tmp_path, "bad id!,active,2023-01-23 15:00:00 UTC\n0042,active\n0042,up,2023-01-23\n"
+    )
+    done = run_cli(
+        "report", "--status", str(status), "--hours", str(hours), "--timezones", str(zones)
+    )
+    assert done.returncode == 0, done.stderr
+    assert "store_status.csv: 3 of 5 rows rejected" in done.stderr
+    assert "line 4: bad store_id" in done.stderr
+    assert "line 5: expected 3 fields but found 2" in done.stderr
+    assert "line 6: unknown status" in done.stderr
+    report = pd.read_csv(io.StringIO(done.stdout), dtype={"store_id": str})
+    assert report["store_id"].tolist() == ["0042"]
+    assert report.iloc[0]["uptime_last_hour"] == pytest.approx(
+        _expected()["uptime_last_hour"], abs=0.006
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        ("", "store_status.csv is empty"),
+        ("\r\n\r\n", "store_status.csv is empty"),
+        ("id,state,when\n1,active,2023-01-23 15:00:00\n", "found: id, state, when"),
+    ],
+)
+def test_unreadable_file_gives_a_clean_error(tmp_path: Path, content: str, needle: str) -> None:
+    status = tmp_path / "store_status.csv"
+    status.write_text(content)
+    out = tmp_path / "report.csv"
+    done = run_cli("report", "--status", str(status), "--out", str(out))
+    assert done.returncode == 2
+    assert needle in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not out.exists()
+
+
+def test_missing_file_and_no_polls_give_clean_errors(tmp_path: Path) -> None:
+    done = run_cli("report", "--status", str(tmp_path / "nope.csv"))
+    assert done.returncode == 2 and "nope.csv" in done.stderr
+    assert "Traceback" not in done.stderr
+    _, hours, _ = _write_example(tmp_path)
+    done = run_cli("report", "--hours", str(hours))
+    assert done.returncode == 2 and "no usable polls" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_bad_as_of_is_a_clean_error(tmp_path: Path) -> None:
+    status, _, _ = _write_example(tmp_path)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["report", "--status", str(status), "--as-of", "next tuesday"], out, err)
+    assert code == 2
+    assert "--as-of" in err.getvalue()
+    assert out.getvalue() == ""
+
+
+def test_without_files_the_database_is_reported(tmp_path: Path) -> None:
+    status, hours, zones = _write_example(tmp_path)
+    url = f"sqlite:///{tmp_path / 'storemon.db'}"
+    db = Database(url)
+    db.create_schema()
+    db.load(load_exports(status, hours, zones))
+    db.dispose()
+    from_db = run_cli("report", "--out", "-", env={"DATABASE_URL": url})
+    assert from_db.returncode == 0, from_db.stderr
+    assert f"reading database {url}" in from_db.stderr
+    from_csv = run_cli(
+        "report", "--status", str(status), "--hours", str(hours), "--timezones", str(zones)
+    )
+    assert from_db.stdout == from_csv.stdout
+    report = pd.read_csv(io.StringIO(from_db.stdout), dtype={"store_id": str})
+    assert report.iloc[0]["downtime_last_day"] == pytest.approx(
+        _expected()["downtime_last_day"], abs=0.006
+    )
