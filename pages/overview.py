@@ -24,7 +24,8 @@ if report is None:
     st.stop()
 head = dashboard.headline(report)
 st.caption(
-    f"From report {latest.report_id}, as of {latest.as_of:%Y-%m-%d %H:%M:%S} UTC. "
+    f"From report {dashboard.escape_markdown(latest.report_id)}, "
+    f"as of {latest.as_of:%Y-%m-%d %H:%M:%S} UTC. "
     "Uptime counts business hours only."
 )
 c1, c2, c3, c4 = st.columns(4)

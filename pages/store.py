@@ -8,6 +8,15 @@ from pages._common import data_version, newest_poll, search_store_ids, service, 
 from storemon_core import charts, dashboard
 from storemon_core.report import REPORT_COLUMNS
 
+ROW_LABELS = {
+    "uptime_last_hour": "Up, hour (min)",
+    "uptime_last_day": "Up, day (h)",
+    "uptime_last_week": "Up, week (h)",
+    "downtime_last_hour": "Down, hour (min)",
+    "downtime_last_day": "Down, day (h)",
+    "downtime_last_week": "Down, week (h)",
+}
+
 st.title("Store")
 version = data_version()
 
@@ -71,10 +80,12 @@ st.dataframe(
     hide_index=True,
     key="report_row",
     column_config={
-        "store_id": st.column_config.TextColumn("store_id", width="medium"),
+        "store_id": st.column_config.TextColumn("Store", help="store_id"),
         **{
-            column: st.column_config.NumberColumn(column, format="%.2f", width="small")
-            for column in REPORT_COLUMNS[1:]
+            column: st.column_config.NumberColumn(
+                label, format="%.2f", help=f"{column} in the report CSV"
+            )
+            for column, label in ROW_LABELS.items()
         },
     },
 )

@@ -290,6 +290,14 @@ def _summary_value(value: Any) -> str:
     return str(value)
 
 
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def escape_markdown(text: str) -> str:
+    """`text` safe to embed in a Streamlit caption, shown literally."""
+    return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
+
+
 def as_of_from_parts(day: date, clock: time) -> pd.Timestamp:
     """A UTC as-of instant from the date and time widgets."""
     return pd.Timestamp(datetime.combine(day, clock), tz="UTC")

@@ -241,3 +241,8 @@ def test_daily_figure_stacks_up_down_and_gap() -> None:
 def test_histogram_skips_stores_without_data(report: pd.DataFrame) -> None:
     figure = charts.uptime_histogram(report)
     assert sorted(figure.data[0].x) == [20.0, 50.0, 90.0]
+
+
+def test_escape_markdown_keeps_text_literal() -> None:
+    assert dashboard.escape_markdown("a_b*c") == "a\\_b\\*c"
+    assert dashboard.escape_markdown("plain") == "plain"
