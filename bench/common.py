@@ -1,0 +1,52 @@
+"""Shared helpers for the bench scripts: run a measured step in a fresh process.
+
+A fresh interpreter per step keeps one step's memory and caches out of the next,
+and the child's peak resident set (from wait4) is what the step really needed,
+interpreter and imports included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class StepResult:
+    """What a child step reported (its own timings) plus its peak RSS."""
+
+    values: dict[str, Any]
+    peak_mb: float
+
+
+def run_step(script: Path, args: list[str]) -> StepResult:
+    """Run `script args...` in a new interpreter; it prints one JSON object last."""
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(
+            [sys.executable, str(script), *args],
+            stdout=out,
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{script.name} {' '.join(args)} failed ({proc.returncode}):\n{text}")
+    last = text.strip().splitlines()[-1]
+    # ru_maxrss is in KiB on Linux.
+    return StepResult(values=json.loads(last), peak_mb=usage.ru_maxrss / 1024)
+
+
+def emit(values: dict[str, Any]) -> None:
+    """The child's side of run_step."""
+    print(json.dumps(values), flush=True)
