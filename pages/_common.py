@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from storemon_core import config, dashboard
 from storemon_core.database import Database, open_database
+from storemon_core.frames import Inputs
+from storemon_core.loading import InputError
 from storemon_core.service import ReportService, get_service
 from storemon_core.timeline import StoreTimeline
 
@@ -67,3 +70,19 @@ def rejected_rows(version: str) -> pd.DataFrame:
 
 def has_polls(version: str) -> bool:
     return newest_poll(version) is not None
+
+
+def validated_uploads(*files: UploadedFile | None) -> Inputs | InputError:
+    """Parse the uploaded exports once per set of files, not on every rerun."""
+    key = tuple(None if f is None else f.file_id for f in files)
+    cached = st.session_state.get("_validated_uploads")
+    if cached is not None and cached[0] == key:
+        result: Inputs | InputError = cached[1]
+        return result
+    with st.spinner("Checking the files..."):
+        try:
+            result = dashboard.validate_uploads(*files)
+        except InputError as error:
+            result = error
+    st.session_state["_validated_uploads"] = (key, result)
+    return result

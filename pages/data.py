@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import data_summary, data_version, database, has_polls, rejected_rows
+from pages._common import (
+    data_summary,
+    data_version,
+    database,
+    has_polls,
+    rejected_rows,
+    validated_uploads,
+)
 from storemon_core import config, dashboard
 from storemon_core.loading import InputError
 
@@ -38,11 +45,10 @@ hours = c2.file_uploader("menu_hours.csv (business hours)", type=["csv"], key="u
 zones = c3.file_uploader("timezones.csv (time zones)", type=["csv"], key="up_zones")
 
 if status or hours or zones:
-    try:
-        inputs = dashboard.validate_uploads(status, hours, zones)
-    except InputError as error:
+    inputs = validated_uploads(status, hours, zones)
+    if isinstance(inputs, InputError):
         st.error("These files cannot be read; nothing was loaded:")
-        st.code(str(error), language=None)
+        st.code(str(inputs), language=None)
     else:
         st.dataframe(dashboard.file_summary_table(inputs), hide_index=True, key="upload_files")
         rejected = dashboard.rejected_table(inputs)

@@ -42,6 +42,13 @@ c4.metric(
     delta_color="off",
     delta_arrow="off",
 )
+if head.worst_store:
+    c4.page_link(
+        "pages/store.py",
+        label="Open the worst store",
+        icon=":material/open_in_new:",
+        query_params={"store_id": head.worst_store},
+    )
 
 st.plotly_chart(charts.uptime_histogram(report), key="histogram")
 
