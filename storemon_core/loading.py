@@ -207,19 +207,14 @@ def _read_table(
         positions = _match_header(name, _header_fields(head), wanted)
         ncols = len(_header_fields(head))
         start = len(data) if first_end < 0 else first_end + 1
-        plain = (
-            data.find(b"\n\n", start) < 0
-            and data.find(b"\n\r\n", start) < 0
-            and data[start : start + 1] not in (b"\n", b"\r")
-            and (data.find(b"\r", start) < 0 or _only_crlf(data, start))
-        )
-        if plain:
+        arr = np.frombuffer(data, dtype=np.uint8)
+        if data.find(b"\r", start) < 0 or _only_crlf(arr, start):
             try:
                 table = _parse(memoryview(data)[start:], ncols, positions, dictionary)
             except pa.ArrowInvalid:
-                pass
-            else:
-                return _Table(
+                table = None
+            if table is not None:
+                common = _Table(
                     name=name,
                     data=data,
                     columns={c: table.column(c) for c in positions},
@@ -227,11 +222,26 @@ def _read_table(
                     shape_rejects=empty_rejected(),
                     quoted=quoted,
                 )
+                unterminated = int(len(data) > start and data[-1:] != b"\n")
+                if table.num_rows == int(np.count_nonzero(arr[start:] == 10)) + unterminated:
+                    return common
+                # pyarrow skipped empty lines: rows are the non-empty lines after the header.
+                starts, ends, _ = _line_bounds(arr)
+                rows = np.flatnonzero(ends > starts)
+                rows = rows[rows > 0]
+                if len(rows) == table.num_rows:
+                    common.lines, common._bounds = rows, (starts, ends)
+                    return common
     return _read_table_lines(data, name, wanted, dictionary, quoted)
 
 
-def _only_crlf(data: bytes, start: int) -> bool:
-    return data.count(b"\r", start) == data.count(b"\r\n", start)
+def _only_crlf(arr: np.ndarray, start: int) -> bool:
+    """Whether every "\r" after `start` ends a line (pyarrow takes a lone one as a line end)."""
+    returns = np.flatnonzero(arr[start:] == 13) + start
+    following = returns + 1
+    return bool(
+        np.all(following < len(arr)) and np.all(arr[np.minimum(following, len(arr) - 1)] == 10)
+    )
 
 
 def _read_table_lines(
@@ -391,13 +401,24 @@ def _strip_suffix(col: pa.Array, suffix: str) -> pa.Array:
     return cut if pc.all(has).as_py() else pc.if_else(has, cut, col)
 
 
+def _padded(text: pa.ChunkedArray) -> bool:
+    """Whether any value starts or ends with white space (trimming copies every string)."""
+    for edge in (pc.starts_with, pc.ends_with):
+        for space in (" ", "\t", "\u00a0"):
+            if pc.any(edge(text, space)).as_py():
+                return True
+    return False
+
+
 def _check_timestamps(col: pa.ChunkedArray, quoted: bool) -> tuple[np.ndarray, np.ndarray]:
     """(microseconds since the epoch, valid mask) for ISO 8601 UTC timestamps.
 
     Arrow's cast is strict ISO 8601 and fast; the length check keeps out the shorter
     forms it also takes (a date alone, no seconds) and anything past 6 fraction digits.
     """
-    text = pc.utf8_trim_whitespace(col.combine_chunks())
+    text = col
+    if _padded(text):
+        text = pc.utf8_trim_whitespace(text)
     if quoted:
         wrapped = pc.and_(pc.starts_with(text, '"'), pc.ends_with(text, '"'))
         wrapped = pc.and_(wrapped, pc.greater_equal(pc.utf8_length(text), 2))
@@ -461,19 +482,19 @@ def _set_aside(
     table: _Table, checks: list[tuple[np.ndarray, str]]
 ) -> tuple[np.ndarray, pd.DataFrame, FileSummary]:
     """Mask of usable rows, the rejected frame (first failing check names the reason)."""
-    nrows = len(checks[0][0])
-    keep = np.ones(nrows, dtype=bool)
-    reason = np.full(nrows, "", dtype=object)
-    for ok, why in reversed(checks):
-        reason[~ok] = why
+    keep = np.ones(len(checks[0][0]), dtype=bool)
+    for ok, _ in checks:
         keep &= ok
     bad = np.flatnonzero(~keep)
+    reason = np.full(len(bad), "", dtype=object)
+    for ok, why in reversed(checks):
+        reason[~ok[bad]] = why
     lines = table.row_lines(bad)
     content = pd.DataFrame(
         {
             "file": table.name,
             "line": lines + 1,
-            "reason": reason[bad],
+            "reason": reason,
             "row": table.line_text(lines),
         }
     )

@@ -162,6 +162,25 @@ def test_line_numbers_count_blank_lines_and_crlf() -> None:
     assert rejected["row"].tolist() == ["s2,bogus,2023-01-22 12:00:00", "s3,active"]
 
 
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+def test_empty_lines_between_well_formed_rows_keep_line_numbers(eol: str) -> None:
+    lines = [
+        "store_id,status,timestamp_utc",  # 1
+        "s1,active,2023-01-22 12:00:00",  # 2
+        "",  # 3
+        "",  # 4
+        "s2,gone,2023-01-22 12:00:00",  # 5
+        "",  # 6
+        "s3,active,2023-01-22 12:00:00",  # 7
+        "",  # 8
+    ]
+    polls, rejected, summary = read_polls(_bytes(eol.join(lines)))
+    assert polls["store_id"].tolist() == ["s1", "s3"]
+    assert _rejected_lines(rejected) == {5: "unknown status"}
+    assert rejected["row"].tolist() == ["s2,gone,2023-01-22 12:00:00"]
+    assert summary.read == 3
+
+
 def test_clean_and_messy_copies_of_a_file_give_the_same_frames() -> None:
     rows = [f"s{i},{'active' if i % 3 else 'inactive'},2023-01-22 1{i}:00:00 UTC" for i in range(8)]
     clean = "store_id,status,timestamp_utc\n" + "\n".join(rows) + "\n"
