@@ -83,6 +83,13 @@ def _expected() -> dict[str, float]:
     return result
 
 
+def run_main(*args: str) -> tuple[int, str, str]:
+    """The command in this process (quicker than a subprocess; same code path)."""
+    out, err = io.StringIO(), io.StringIO()
+    code = main(list(args), out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "storemon_core", *args],
@@ -153,15 +160,15 @@ def test_rejected_rows_are_summarised_and_the_rest_reported(tmp_path: Path) -> N
     status, hours, zones = _write_example(
         tmp_path, "bad id!,active,2023-01-23 15:00:00 UTC\n0042,active\n0042,up,2023-01-23\n"
     )
-    done = run_cli(
+    code, stdout, stderr = run_main(
         "report", "--status", str(status), "--hours", str(hours), "--timezones", str(zones)
     )
-    assert done.returncode == 0, done.stderr
-    assert "store_status.csv: 3 of 5 rows rejected" in done.stderr
-    assert "line 4: bad store_id" in done.stderr
-    assert "line 5: expected 3 fields but found 2" in done.stderr
-    assert "line 6: unknown status" in done.stderr
-    report = pd.read_csv(io.StringIO(done.stdout), dtype={"store_id": str})
+    assert code == 0, stderr
+    assert "store_status.csv: 3 of 5 rows rejected" in stderr
+    assert "line 4: bad store_id" in stderr
+    assert "line 5: expected 3 fields but found 2" in stderr
+    assert "line 6: unknown status" in stderr
+    report = pd.read_csv(io.StringIO(stdout), dtype={"store_id": str})
     assert report["store_id"].tolist() == ["0042"]
     assert report.iloc[0]["uptime_last_hour"] == pytest.approx(
         _expected()["uptime_last_hour"], abs=0.006
@@ -188,22 +195,19 @@ def test_unreadable_file_gives_a_clean_error(tmp_path: Path, content: str, needl
 
 
 def test_missing_file_and_no_polls_give_clean_errors(tmp_path: Path) -> None:
-    done = run_cli("report", "--status", str(tmp_path / "nope.csv"))
-    assert done.returncode == 2 and "nope.csv" in done.stderr
-    assert "Traceback" not in done.stderr
+    code, _, stderr = run_main("report", "--status", str(tmp_path / "nope.csv"))
+    assert code == 2 and "nope.csv" in stderr
     _, hours, _ = _write_example(tmp_path)
-    done = run_cli("report", "--hours", str(hours))
-    assert done.returncode == 2 and "no usable polls" in done.stderr
-    assert "Traceback" not in done.stderr
+    code, _, stderr = run_main("report", "--hours", str(hours))
+    assert code == 2 and "no usable polls" in stderr
 
 
 def test_bad_as_of_is_a_clean_error(tmp_path: Path) -> None:
     status, _, _ = _write_example(tmp_path)
-    out, err = io.StringIO(), io.StringIO()
-    code = main(["report", "--status", str(status), "--as-of", "next tuesday"], out, err)
+    code, stdout, stderr = run_main("report", "--status", str(status), "--as-of", "next tuesday")
     assert code == 2
-    assert "--as-of" in err.getvalue()
-    assert out.getvalue() == ""
+    assert "--as-of" in stderr
+    assert stdout == ""
 
 
 def test_without_files_the_database_is_reported(tmp_path: Path) -> None:
@@ -216,10 +220,11 @@ def test_without_files_the_database_is_reported(tmp_path: Path) -> None:
     from_db = run_cli("report", "--out", "-", env={"DATABASE_URL": url})
     assert from_db.returncode == 0, from_db.stderr
     assert f"reading database {url}" in from_db.stderr
-    from_csv = run_cli(
+    code, from_csv, _ = run_main(
         "report", "--status", str(status), "--hours", str(hours), "--timezones", str(zones)
     )
-    assert from_db.stdout == from_csv.stdout
+    assert code == 0
+    assert from_db.stdout == from_csv
     report = pd.read_csv(io.StringIO(from_db.stdout), dtype={"store_id": str})
     assert report.iloc[0]["downtime_last_day"] == pytest.approx(
         _expected()["downtime_last_day"], abs=0.006
