@@ -105,7 +105,7 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     if args.status is None and args.hours is None and args.timezones is None:
         inputs = _read_database(as_of, err)
     else:
-        inputs = load_exports(args.status, args.hours, args.timezones)
+        inputs = load_exports(args.status, args.hours, args.timezones, progress=progress)
         for summary in inputs.summaries:
             print(
                 f"{summary.file}: {summary.kept:,} rows kept, {summary.rejected:,} rejected",

@@ -16,6 +16,7 @@ import functools
 import os
 import re
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -631,25 +632,33 @@ def load_exports(
     status: Source | None = None,
     hours: Source | None = None,
     timezones: Source | None = None,
+    progress: Callable[[float, str], None] | None = None,
 ) -> Inputs:
-    """Read whichever of the three exports are given (paths, bytes or file-like objects)."""
+    """Read whichever of the three exports are given (paths, bytes or file-like objects).
+
+    `progress(fraction, phase)` hears when each file starts; polls are most of the work.
+    """
     inputs = Inputs()
     rejected: list[pd.DataFrame] = []
-    if status is not None:
-        inputs.polls, rej, summary = read_polls(status)
-        rejected.append(rej)
-        inputs.summaries.append(summary)
-    if hours is not None:
-        inputs.business_hours, rej, summary = read_business_hours(hours)
-        rejected.append(rej)
-        inputs.summaries.append(summary)
-    if timezones is not None:
-        inputs.timezones, rej, summary = read_timezones(timezones)
+    steps: list[tuple[Source | None, float, str, Callable[..., Any], str]] = [
+        (status, 0.0, STATUS_FILE, read_polls, "polls"),
+        (hours, 0.8, HOURS_FILE, read_business_hours, "business_hours"),
+        (timezones, 0.95, TIMEZONES_FILE, read_timezones, "timezones"),
+    ]
+    for src, fraction, default, reader, field_name in steps:
+        if src is None:
+            continue
+        if progress:
+            progress(fraction, f"reading {source_name(src, default)}")
+        frame, rej, summary = reader(src)
+        setattr(inputs, field_name, frame)
         rejected.append(rej)
         inputs.summaries.append(summary)
     nonempty = [r for r in rejected if len(r)]
     if nonempty:
         inputs.rejected = _rejected_dtypes(pd.concat(nonempty, ignore_index=True))
+    if progress:
+        progress(1.0, "read")
     return inputs
 
 

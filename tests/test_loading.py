@@ -368,6 +368,16 @@ def test_load_exports_accepts_paths_bytes_and_text_objects(tmp_path: Path) -> No
     assert inputs.rejected["line"].dtype == "int64"
 
 
+def test_load_exports_reports_progress_per_file() -> None:
+    heard: list[tuple[float, str]] = []
+    status = _bytes("store_id,status,timestamp_utc\ns1,active,2023-01-22 12:00:00\n")
+    zones = _bytes("store_id,timezone_str\ns1,America/Denver\n")
+    inputs = load_exports(status, None, zones, progress=lambda f, p: heard.append((f, p)))
+    assert [p for _, p in heard] == ["reading store_status.csv", "reading timezones.csv", "read"]
+    assert [f for f, _ in heard] == sorted(f for f, _ in heard)
+    assert inputs.timezones["timezone_str"].tolist() == ["America/Denver"]
+
+
 def test_load_exports_with_nothing_given() -> None:
     inputs = load_exports(None, None, None)
     assert len(inputs.polls) == 0 and inputs.summaries == []
