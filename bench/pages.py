@@ -95,11 +95,16 @@ def page_times(runs: int) -> None:
             f"  {name:<12} {first:8.2f} {statistics.median(again):8.2f} {max(again):8.2f}",
             flush=True,
         )
-    # An interaction that changes the view: filtering the Overview table.
+    # Interactions that change the view: filtering the Overview table, and typing
+    # part of an id on the Store page (a database search, then suggestions).
     at = AppTest.from_file(APP, default_timeout=600)
     at.run()
     filtered = seconds(lambda: at.text_input(key="f_search").set_value(worst[:4]).run())
     print(f"  {'Overview, typing a search':<30} {filtered:8.2f} s")
+    at.switch_page(PAGES["Store"])
+    at.run()
+    typed = seconds(lambda: at.text_input(key="store_query").set_value(worst[1:5]).run())
+    print(f"  {'Store, typing part of an id':<30} {typed:8.2f} s")
 
 
 def timeline_times(stores: int) -> None:

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import data_version, newest_poll, search_store_ids, service, store_view
+from pages._common import (
+    data_version,
+    newest_poll,
+    report_table,
+    search_store_ids,
+    service,
+    store_view,
+)
 from storemon_core import charts, dashboard
 from storemon_core.report import REPORT_COLUMNS
 
@@ -28,26 +35,6 @@ if not typed:
     st.info("Type a store id, or open one from the Overview table.")
     st.stop()
 
-matches = search_store_ids(typed, version)
-if typed in matches:
-    store_id = typed
-elif matches:
-    store_id = st.selectbox(
-        f"{len(matches)} matching stores" + (" (first 50)" if len(matches) >= 50 else ""),
-        matches,
-        index=None,
-        placeholder="pick a store",
-        key="store_pick",
-    )
-    if store_id is None:
-        st.stop()
-else:
-    st.error("No store has an id that contains this text:")
-    st.code(typed, language=None)
-    st.stop()
-
-st.query_params["store_id"] = store_id
-
 # The latest report's instant keeps this page's numbers equal to its CSV.
 latest = service().latest_complete()
 as_of = latest.as_of if latest is not None else newest_poll(version)
@@ -55,12 +42,38 @@ if as_of is None:
     st.info("No polls are loaded yet.")
     st.stop()
 
-timeline = store_view(store_id, as_of, version)
+# A full id (a link, a row of the Overview) needs no search.
+store_id = typed
+timeline = store_view(typed, as_of, version)
+if timeline is None:
+    # The latest report already lists (nearly) every store: searching it in memory
+    # spares the database a LIKE over all ids; stores polled only since then are
+    # still found by the database search.
+    report = report_table(latest.report_id) if latest is not None else None
+    matches = [] if report is None else dashboard.matching_ids(report["store_id"], typed)
+    matches = matches or search_store_ids(typed, version)
+    if not matches:
+        st.error("No store has an id that contains this text:")
+        st.code(typed, language=None)
+        st.stop()
+    if typed not in matches:
+        picked = st.selectbox(
+            f"{len(matches)} matching stores" + (" (first 50)" if len(matches) >= 50 else ""),
+            matches,
+            index=None,
+            placeholder="pick a store",
+            key="store_pick",
+        )
+        if picked is None:
+            st.stop()
+        store_id = picked
+        timeline = store_view(store_id, as_of, version)
 if timeline is None:
     st.error(f"This store has no polls at or before {as_of:%Y-%m-%d %H:%M:%S} UTC:")
     st.code(store_id, language=None)
     st.stop()
 
+st.query_params["store_id"] = store_id
 source = "from the time-zone file" if timeline.timezone_source == "file" else "default"
 st.text(
     f"Store {store_id}. Time zone: {timeline.timezone} ({source}).\n"

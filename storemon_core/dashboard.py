@@ -166,6 +166,13 @@ def filter_stores(report: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return report[mask]
 
 
+def matching_ids(store_ids: pd.Series, fragment: str, limit: int = 50) -> list[str]:
+    """Ids containing `fragment` (any case, literal text), in text order."""
+    ids = store_ids.astype(str)
+    found = ids[ids.str.lower().str.contains(fragment.lower(), regex=False)]
+    return sorted(found.tolist())[:limit]
+
+
 def most_downtime(report: pd.DataFrame, limit: int = 1000) -> pd.DataFrame:
     """Stores with most downtime last week first, shaped for the Overview table."""
     columns = [c for c in STORE_TABLE_COLUMNS if c in report.columns]

@@ -36,6 +36,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 
 playwright_api = pytest.importorskip("playwright.sync_api")
+Page = playwright_api.Page
 
 
 def _free_port() -> int:
@@ -83,7 +84,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
 
 
 @pytest.fixture(scope="module")
-def page(server: tuple[str, str]) -> Iterator[object]:
+def page(server: tuple[str, str]) -> Iterator[Page]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as pw:
         browser = pw.chromium.launch(
@@ -97,35 +98,35 @@ def page(server: tuple[str, str]) -> Iterator[object]:
         browser.close()
 
 
-def _settle(tab: object) -> None:
-    tab.wait_for_selector('[data-testid="stApp"]', timeout=WAIT_MS)  # type: ignore[attr-defined]
+def _settle(tab: Page) -> None:
+    tab.wait_for_selector('[data-testid="stApp"]', timeout=WAIT_MS)
     # Streamlit marks the app as running while the script executes.
-    tab.wait_for_function(  # type: ignore[attr-defined]
+    tab.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=WAIT_MS
     )
 
 
-def _shot(tab: object, name: str) -> None:
-    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+def _shot(tab: Page, name: str) -> None:
+    tab.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_every_page_and_a_report_end_to_end(server: tuple[str, str], page: object) -> None:
+def test_every_page_and_a_report_end_to_end(server: tuple[str, str], page: Page) -> None:
     base, url = server
     tab = page
 
-    tab.goto(f"{base}/")  # type: ignore[attr-defined]
+    tab.goto(f"{base}/")
     _settle(tab)
-    tab.get_by_text("There is no complete report yet").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    tab.get_by_text("There is no complete report yet").wait_for(timeout=WAIT_MS)
     _shot(tab, "overview-empty")
 
-    tab.goto(f"{base}/reports")  # type: ignore[attr-defined]
+    tab.goto(f"{base}/reports")
     _settle(tab)
-    tab.get_by_role("button", name="Generate report").click()  # type: ignore[attr-defined]
-    tab.get_by_text("Complete", exact=False).first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    download = tab.locator('[data-testid="stDownloadButton"]').first  # type: ignore[attr-defined]
+    tab.get_by_role("button", name="Generate report").click()
+    tab.get_by_text("Complete", exact=False).first.wait_for(timeout=WAIT_MS)
+    download = tab.locator('[data-testid="stDownloadButton"]').first
     download.wait_for(timeout=WAIT_MS)
     assert "Download report CSV" in download.inner_text()
-    with tab.expect_download() as info:  # type: ignore[attr-defined]
+    with tab.expect_download() as info:
         download.locator("button").click()
     csv_text = Path(info.value.path()).read_text()
     latest = get_service(url).latest_complete()
@@ -133,37 +134,37 @@ def test_every_page_and_a_report_end_to_end(server: tuple[str, str], page: objec
     assert csv_text == latest.csv
     _shot(tab, "reports")
 
-    tab.goto(f"{base}/")  # type: ignore[attr-defined]
+    tab.goto(f"{base}/")
     _settle(tab)
-    tab.get_by_text("Fleet uptime, last week").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    tab.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    tab.get_by_text("Fleet uptime, last week").wait_for(timeout=WAIT_MS)
+    tab.locator(".js-plotly-plot").first.wait_for(timeout=WAIT_MS)
     _shot(tab, "overview")
 
     report = pd.read_csv(io.StringIO(csv_text), dtype={"store_id": str})
     store_id = str(report.sort_values("downtime_last_week", ascending=False)["store_id"].iloc[0])
-    tab.goto(f"{base}/store?store_id={store_id}")  # type: ignore[attr-defined]
+    tab.goto(f"{base}/store?store_id={store_id}")
     _settle(tab)
-    chart = tab.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first  # type: ignore[attr-defined]
+    chart = tab.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
     chart.wait_for(timeout=WAIT_MS)
-    assert tab.locator(".js-plotly-plot .barlayer .point").count() > 0  # type: ignore[attr-defined]
-    tab.get_by_text("Time zone:", exact=False).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    assert tab.locator(".js-plotly-plot .barlayer .point").count() > 0
+    tab.get_by_text("Time zone:", exact=False).wait_for(timeout=WAIT_MS)
     # Streamlit scrolls inside the page, so a tall viewport captures the whole store.
-    tab.set_viewport_size({"width": 1400, "height": 1500})  # type: ignore[attr-defined]
-    tab.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    tab.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    tab.set_viewport_size({"width": 1400, "height": 1500})
+    tab.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for(timeout=WAIT_MS)
+    tab.wait_for_timeout(1000)
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    tab.screenshot(path=str(SCREENSHOT))  # type: ignore[attr-defined]
+    tab.screenshot(path=str(SCREENSHOT))
     _shot(tab, "store")
-    tab.set_viewport_size({"width": 1400, "height": 1000})  # type: ignore[attr-defined]
+    tab.set_viewport_size({"width": 1400, "height": 1000})
 
-    tab.goto(f"{base}/store?store_id=missing-store")  # type: ignore[attr-defined]
+    tab.goto(f"{base}/store?store_id=missing-store")
     _settle(tab)
-    tab.get_by_text("No store has an id that contains this text").wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    tab.get_by_text("No store has an id that contains this text").wait_for(timeout=WAIT_MS)
 
-    tab.goto(f"{base}/data")  # type: ignore[attr-defined]
+    tab.goto(f"{base}/data")
     _settle(tab)
-    tab.get_by_text("Database: SQLite file", exact=False).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    upload = tab.locator('[data-testid="stFileUploaderDropzoneInput"]').first  # type: ignore[attr-defined]
+    tab.get_by_text("Database: SQLite file", exact=False).wait_for(timeout=WAIT_MS)
+    upload = tab.locator('[data-testid="stFileUploaderDropzoneInput"]').first
     upload.set_input_files(
         files=[{
             "name": "store_status.csv",
@@ -175,9 +176,9 @@ def test_every_page_and_a_report_end_to_end(server: tuple[str, str], page: objec
             ),
         }]
     )
-    tab.get_by_text("1 rows cannot be used", exact=False).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
-    tab.get_by_role("button", name="Load 1 good rows").click()  # type: ignore[attr-defined]
-    tab.get_by_text("Loaded 1 rows", exact=False).wait_for(timeout=WAIT_MS)  # type: ignore[attr-defined]
+    tab.get_by_text("1 rows cannot be used", exact=False).wait_for(timeout=WAIT_MS)
+    tab.get_by_role("button", name="Load 1 good rows").click()
+    tab.get_by_text("Loaded 1 rows", exact=False).wait_for(timeout=WAIT_MS)
     assert open_database(url).search_store_ids("browser-1", 5) == ["browser-1"]
     _shot(tab, "data")
 

@@ -246,3 +246,10 @@ def test_histogram_skips_stores_without_data(report: pd.DataFrame) -> None:
 def test_escape_markdown_keeps_text_literal() -> None:
     assert dashboard.escape_markdown("a_b*c") == "a\\_b\\*c"
     assert dashboard.escape_markdown("plain") == "plain"
+
+
+def test_matching_ids_is_literal_and_case_blind() -> None:
+    ids = pd.Series(["abc-1", "ABC-2", "x.y", "xzy"])
+    assert dashboard.matching_ids(ids, "Bc") == ["ABC-2", "abc-1"]
+    assert dashboard.matching_ids(ids, ".") == ["x.y"]
+    assert dashboard.matching_ids(ids, "c", limit=1) == ["ABC-2"]
