@@ -440,26 +440,26 @@ def _check_timestamps(col: pa.ChunkedArray, quoted: bool) -> tuple[np.ndarray, n
     return micros, ok
 
 
-def _cast_timestamps(texts: pa.Array, block: int = 16_384) -> tuple[np.ndarray, np.ndarray]:
+def _cast_timestamps(texts: pa.ChunkedArray, small: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """Arrow's strict cast; when a value fails (month 13, 30 February...) halve the
+    range until the culprits are found, so a few bad rows cost little in a big file."""
     try:
         stamps = pc.cast(texts, pa.timestamp("us"))
-        return stamps.cast(pa.int64()).to_numpy(zero_copy_only=False), np.ones(len(texts), bool)
     except pa.ArrowInvalid:
         pass
-    # Some value is out of range (month 13, 30 February...): find which, block by block.
-    values = np.zeros(len(texts), dtype=np.int64)
-    valid = np.zeros(len(texts), dtype=bool)
-    for lo in range(0, len(texts), block):
-        part = texts.slice(lo, block)
-        try:
-            stamps = pc.cast(part, pa.timestamp("us"))
-        except pa.ArrowInvalid:
-            for j, t in enumerate(part.to_pylist()):
-                values[lo + j], valid[lo + j] = _one_timestamp(t)
-            continue
-        values[lo : lo + len(part)] = stamps.cast(pa.int64()).to_numpy(zero_copy_only=False)
-        valid[lo : lo + len(part)] = True
-    return values, valid
+    else:
+        values = np.asarray(stamps.cast(pa.int64()).to_numpy(zero_copy_only=False))
+        return values, np.ones(len(texts), dtype=bool)
+    if len(texts) <= small:
+        pairs = [_one_timestamp(t) for t in texts.to_pylist()]
+        return (
+            np.array([v for v, _ in pairs], dtype=np.int64),
+            np.array([ok for _, ok in pairs], dtype=bool),
+        )
+    half = len(texts) // 2
+    head_values, head_ok = _cast_timestamps(texts.slice(0, half), small)
+    tail_values, tail_ok = _cast_timestamps(texts.slice(half), small)
+    return np.concatenate([head_values, tail_values]), np.concatenate([head_ok, tail_ok])
 
 
 _ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
