@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -20,7 +22,13 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storemon_core.config import database_url, describe, redact
-from storemon_core.fastread import Columns, bool_column, int_column, read_columns
+from storemon_core.fastread import (
+    Columns,
+    bool_column,
+    can_read_in_parallel,
+    int_column,
+    read_columns,
+)
 from storemon_core.frames import (
     Inputs,
     empty_polls,
@@ -175,12 +183,12 @@ class Database:
         self.create_schema()
         if self.is_sqlite:
             with self.write() as conn:
-                return load_inputs(conn, inputs, files, mode, progress)
+                return load_inputs(self.url, conn, inputs, files, mode, progress)
         # Only the loader accepts the server's LOAD DATA LOCAL requests.
         if self._load_engine is None:
             self._load_engine = _make_engine(self.url, local_infile=True)
         with self._load_engine.begin() as conn:
-            return load_inputs(conn, inputs, files, mode, progress)
+            return load_inputs(self.url, conn, inputs, files, mode, progress)
 
     # ------------------------------------------------------------------ reading
 
@@ -207,12 +215,26 @@ class Database:
                 return Inputs()
             as_of_us = timestamp_to_us(newest)
         start_us = as_of_us - WEEK_US
+        url = self.url
         with self.read() as conn:
-            names = _store_names(self.url, conn)
-            week = _week_polls(self.url, conn, start_us, as_of_us)
-            older = _older_stores_newest(self.url, conn, start_us, as_of_us)
-            hours = _hours_frame(self.url, conn, None)
-            zones = _zones_frame(self.url, conn, None)
+            if can_read_in_parallel(url):
+                # The small queries run while the big one streams: with connectorx
+                # each has its own connection, and the server works meanwhile.
+                lock = Lock()
+                with ThreadPoolExecutor(max_workers=4) as pool:
+                    week_f = pool.submit(_week_polls, url, conn, start_us, as_of_us, lock)
+                    older_f = pool.submit(_older_stores_newest, url, conn, start_us, as_of_us, lock)
+                    hours_f = pool.submit(_hours_frame, url, conn, None, lock)
+                    zones_f = pool.submit(_zones_frame, url, conn, None, lock)
+                    names = _store_names(url, conn, lock)
+                    week, older = week_f.result(), older_f.result()
+                    hours, zones = hours_f.result(), zones_f.result()
+            else:
+                names = _store_names(url, conn)
+                week = _week_polls(url, conn, start_us, as_of_us)
+                older = _older_stores_newest(url, conn, start_us, as_of_us)
+                hours = _hours_frame(url, conn, None)
+                zones = _zones_frame(url, conn, None)
         keys = np.concatenate([week[0], older[0]])
         times = np.concatenate([week[1], older[1]])
         active = np.concatenate([week[2], older[2]])
@@ -367,20 +389,24 @@ def _poll_arrays(columns: Columns) -> PollArrays:
     )
 
 
-def _store_names(url: str, conn: Connection) -> dict[int, str]:
-    cols = read_columns(url, conn, "SELECT id, store_id FROM stores", ["id", "store_id"])
+def _store_names(url: str, conn: Connection, lock: Lock | None = None) -> dict[int, str]:
+    cols = read_columns(url, conn, "SELECT id, store_id FROM stores", ["id", "store_id"], lock)
     return dict(zip(int_column(cols, "id").tolist(), map(str, cols["store_id"]), strict=True))
 
 
-def _week_polls(url: str, conn: Connection, start_us: int, as_of_us: int) -> PollArrays:
+def _week_polls(
+    url: str, conn: Connection, start_us: int, as_of_us: int, lock: Lock | None = None
+) -> PollArrays:
     sql = (
         "SELECT store_key, ts, active FROM polls "
         f"WHERE ts >= {int(start_us)} AND ts <= {int(as_of_us)}"
     )
-    return _poll_arrays(read_columns(url, conn, sql, _POLL_NAMES))
+    return _poll_arrays(read_columns(url, conn, sql, _POLL_NAMES, lock))
 
 
-def _older_stores_newest(url: str, conn: Connection, start_us: int, as_of_us: int) -> PollArrays:
+def _older_stores_newest(
+    url: str, conn: Connection, start_us: int, as_of_us: int, lock: Lock | None = None
+) -> PollArrays:
     """The newest poll at/before as_of of each store with no poll in the window."""
     sql = (
         "SELECT p.store_key, p.ts, p.active FROM polls p JOIN ("
@@ -388,13 +414,15 @@ def _older_stores_newest(url: str, conn: Connection, start_us: int, as_of_us: in
         f"GROUP BY store_key HAVING MAX(ts) < {int(start_us)}"
         ") o ON p.store_key = o.store_key AND p.ts = o.newest"
     )
-    return _poll_arrays(read_columns(url, conn, sql, _POLL_NAMES))
+    return _poll_arrays(read_columns(url, conn, sql, _POLL_NAMES, lock))
 
 
-def _hours_frame(url: str, conn: Connection, key: int | None) -> pd.DataFrame:
+def _hours_frame(
+    url: str, conn: Connection, key: int | None, lock: Lock | None = None
+) -> pd.DataFrame:
     where = f" WHERE store_key = {int(key)}" if key is not None else ""
     sql = f"SELECT store_key, day_of_week, start_us, end_us FROM business_hours{where} ORDER BY id"
-    cols = read_columns(url, conn, sql, ["store_key", "day_of_week", "start_us", "end_us"])
+    cols = read_columns(url, conn, sql, ["store_key", "day_of_week", "start_us", "end_us"], lock)
     return pd.DataFrame(
         {
             "store_key": int_column(cols, "store_key"),
@@ -405,10 +433,12 @@ def _hours_frame(url: str, conn: Connection, key: int | None) -> pd.DataFrame:
     )
 
 
-def _zones_frame(url: str, conn: Connection, key: int | None) -> pd.DataFrame:
+def _zones_frame(
+    url: str, conn: Connection, key: int | None, lock: Lock | None = None
+) -> pd.DataFrame:
     where = f" WHERE store_key = {int(key)}" if key is not None else ""
     sql = f"SELECT store_key, timezone_str FROM timezones{where} ORDER BY store_key"
-    cols = read_columns(url, conn, sql, ["store_key", "timezone_str"])
+    cols = read_columns(url, conn, sql, ["store_key", "timezone_str"], lock)
     return pd.DataFrame(
         {
             "store_key": int_column(cols, "store_key"),

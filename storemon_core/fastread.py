@@ -9,6 +9,7 @@ connection. Keys and instants are integers, which read fastest.
 from __future__ import annotations
 
 import os
+import threading
 from typing import Any
 
 import numpy as np
@@ -57,9 +58,16 @@ def read_with_driver(conn: Connection, sql: str, names: list[str]) -> Columns:
     return {name: np.array(columns[i]) for i, name in enumerate(names)}
 
 
-def read_columns(url: str, conn: Connection, sql: str, names: list[str]) -> Columns:
+def read_columns(
+    url: str,
+    conn: Connection,
+    sql: str,
+    names: list[str],
+    lock: threading.Lock | None = None,
+) -> Columns:
     """Run `sql` (built from literal integers only, never user text) and return its
-    columns `names` as arrays. `conn` serves the driver path."""
+    columns `names` as arrays. `conn` serves the driver path; reads running in
+    parallel threads pass a shared `lock` so they never use `conn` at once."""
     choice = os.environ.get(READER_ENV, "auto")
     if choice != "driver" and connectorx_url(url) is not None:
         try:
@@ -68,7 +76,15 @@ def read_columns(url: str, conn: Connection, sql: str, names: list[str]) -> Colu
             if choice == "connectorx":
                 raise
             # A server or URL connectorx cannot handle still works through the driver.
-    return read_with_driver(conn, sql, names)
+    if lock is None:
+        return read_with_driver(conn, sql, names)
+    with lock:
+        return read_with_driver(conn, sql, names)
+
+
+def can_read_in_parallel(url: str) -> bool:
+    """Whether bulk reads of `url` go through connectorx, each on its own connection."""
+    return os.environ.get(READER_ENV, "auto") != "driver" and connectorx_url(url) is not None
 
 
 def int_column(columns: Columns, name: str) -> np.ndarray:
