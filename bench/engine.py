@@ -49,6 +49,10 @@ FILES = ("store_status.csv", "menu_hours.csv", "timezones.csv")
 # --- child steps ----------------------------------------------------------------
 
 
+def paths(directory: Path) -> tuple[Path, Path, Path]:
+    return directory / FILES[0], directory / FILES[1], directory / FILES[2]
+
+
 def step_generate(directory: Path, stores: int, days: int, missed: float, seed: int) -> None:
     from storemon_core.sample_data import generate_exports, write_exports
 
@@ -81,14 +85,20 @@ def step_imports() -> None:
 def step_pandas(directory: Path) -> None:
     import pandas as pd
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     status = pd.read_csv(directory / FILES[0])
     pd.read_csv(directory / FILES[1])
     pd.read_csv(directory / FILES[2])
     stamps = pd.to_datetime(
         status["timestamp_utc"].str.removesuffix(" UTC"), format="ISO8601", utc=True
     )
-    emit({"seconds": time.perf_counter() - start, "rows": len(stamps)})
+    emit(
+        {
+            "seconds": time.perf_counter() - start,
+            "cpu": time.process_time() - cpu,
+            "rows": len(stamps),
+        }
+    )
 
 
 def step_full(directory: Path) -> None:
@@ -96,8 +106,8 @@ def step_full(directory: Path) -> None:
     from storemon_core.report import report_csv
     from storemon_core.uptime import uptime_report
 
-    start = time.perf_counter()
-    inputs = load_exports(*(directory / f for f in FILES))
+    start, cpu = time.perf_counter(), time.process_time()
+    inputs = load_exports(*paths(directory))
     loaded = time.perf_counter()
     report = uptime_report(inputs.polls, inputs.business_hours, inputs.timezones)
     counted = time.perf_counter()
@@ -107,6 +117,7 @@ def step_full(directory: Path) -> None:
     emit(
         {
             "seconds": done - start,
+            "cpu": time.process_time() - cpu,
             "load": loaded - start,
             "engine": counted - loaded,
             "csv": done - counted,
@@ -120,14 +131,22 @@ def step_engine(directory: Path, runs: int) -> None:
     from storemon_core.loading import load_exports
     from storemon_core.uptime import uptime_report
 
-    inputs = load_exports(*(directory / f for f in FILES))
-    times = []
+    inputs = load_exports(*paths(directory))
+    times, cpus = [], []
     for _ in range(runs):
         gc.collect()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         uptime_report(inputs.polls, inputs.business_hours, inputs.timezones)
         times.append(time.perf_counter() - start)
-    emit({"seconds": statistics.median(times), "first": times[0], "runs": times})
+        cpus.append(time.process_time() - cpu)
+    emit(
+        {
+            "seconds": statistics.median(times),
+            "cpu": statistics.median(cpus),
+            "first": times[0],
+            "runs": times,
+        }
+    )
 
 
 # --- driver -----------------------------------------------------------------------
@@ -141,13 +160,16 @@ class Row:
     mb: float
     generate_s: float
     pandas_s: float
+    pandas_cpu: float
     pandas_peak: float
     full_s: float
+    full_cpu: float
     load_s: float
     engine_in_full_s: float
     csv_s: float
     full_peak: float
     engine_s: float
+    engine_cpu: float
     engine_first_s: float
     engine_peak: float
 
@@ -183,13 +205,16 @@ def measure(label: str, stores: int, days: int, missed: float, args: argparse.Na
         mb=float(gen["mb"]),
         generate_s=float(gen["generate"] + gen["write"]),
         pandas_s=pandas_v["seconds"],
+        pandas_cpu=pandas_v["cpu"],
         pandas_peak=pandas_peak,
         full_s=full_v["seconds"],
+        full_cpu=full_v["cpu"],
         load_s=full_v["load"],
         engine_in_full_s=full_v["engine"],
         csv_s=full_v["csv"],
         full_peak=full_peak,
         engine_s=engine_v["seconds"],
+        engine_cpu=engine_v["cpu"],
         engine_first_s=engine_v["first"],
         engine_peak=engine_peak,
     )
@@ -216,6 +241,14 @@ def print_table(rows: list[Row], imports_mb: float) -> None:
         f"(split in parentheses); engine s: uptime_report on loaded frames, median of 3 "
         f"(1st = first call); MB: peak RSS of that process (imports alone: {imports_mb:.0f} MB)."
     )
+    print()
+    print("CPU seconds of the same steps (what other load on the machine inflates least):")
+    print(f"{'set':<16}{'pandas':>8}{'full':>8}{'full/pd':>9}{'engine':>8}")
+    for r in rows:
+        print(
+            f"{r.label:<16}{r.pandas_cpu:>8.2f}{r.full_cpu:>8.2f}"
+            f"{r.full_cpu / r.pandas_cpu:>9.2f}{r.engine_cpu:>8.2f}"
+        )
 
 
 def print_targets(rows: list[Row]) -> bool:
@@ -226,12 +259,14 @@ def print_targets(rows: list[Row]) -> bool:
     checks: list[tuple[str, str, bool]] = [
         (
             "CSV->report <= 2x pandas read",
-            f"{base.full_s:.2f} s / {base.pandas_s:.2f} s = {base.ratio:.2f}x",
+            f"{base.full_s:.2f} s / {base.pandas_s:.2f} s = {base.ratio:.2f}x "
+            f"(CPU {base.full_cpu / base.pandas_cpu:.2f}x)",
             base.ratio <= TARGET_RATIO,
         ),
         (
             "engine alone < 1 s",
-            f"{base.engine_s:.2f} s (first call {base.engine_first_s:.2f} s)",
+            f"{base.engine_s:.2f} s (first call {base.engine_first_s:.2f} s, "
+            f"CPU {base.engine_cpu:.2f} s)",
             base.engine_s < TARGET_ENGINE_S,
         ),
         (
@@ -285,6 +320,7 @@ def main() -> int:
         f"real 2023 hours/zones: {'yes' if (REAL_2023 / 'menu_hours.csv').is_file() else 'no'}",
         flush=True,
     )
+    load_before = _load_average()
     imports_mb = run_step(Path(__file__), ["imports"]).peak_mb
     sizes = [("production", args.stores, PRODUCTION_MISSED)]
     if args.only is None:
@@ -300,8 +336,13 @@ def main() -> int:
         if not keep:
             shutil.rmtree(args.out, ignore_errors=True)
     print()
+    print(f"load average before: {load_before}, after: {_load_average()} (2 cores = busy at 2)")
     print_table(rows, imports_mb)
     return 0 if print_targets(rows) else 1
+
+
+def _load_average() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def child(step: str, argv: list[str]) -> int:
