@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -452,6 +452,47 @@ def test_kept_and_rejected_rows_match_what_was_written(
     assert rejected["line"].tolist() == expected_bad
     assert summary.kept == len(expected_kept)
     assert summary.rejected == len(expected_bad)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 12, 31)),
+    st.integers(0, 6),
+    st.sampled_from([" ", "T"]),
+    st.sampled_from([" UTC", "Z", ""]),
+)
+def test_any_iso_timestamp_spelling_reads_as_that_instant(
+    when: datetime, digits: int, sep: str, suffix: str
+) -> None:
+    fraction = f"{when.microsecond:06d}"[:digits]
+    text = when.strftime(f"%Y-%m-%d{sep}%H:%M:%S") + (f".{fraction}" if digits else "") + suffix
+    polls, rejected, _ = read_polls(_bytes(f"store_id,status,timestamp_utc\ns1,active,{text}\n"))
+    assert len(rejected) == 0, text
+    kept = when.replace(microsecond=int(fraction.ljust(6, "0")) if digits else 0, tzinfo=UTC)
+    assert polls["timestamp_utc"].iloc[0].to_pydatetime() == kept
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.times(), st.sampled_from(["H:MM", "HH:MM", "HH:MM:SS", "HH:MM:SS.f"]))
+def test_any_time_of_day_spelling_reads_as_that_offset(when: time, form: str) -> None:
+    text = {
+        "H:MM": f"{when.hour}:{when.minute:02d}",
+        "HH:MM": f"{when.hour:02d}:{when.minute:02d}",
+        "HH:MM:SS": when.strftime("%H:%M:%S"),
+        "HH:MM:SS.f": when.strftime("%H:%M:%S.%f").rstrip("0").rstrip("."),
+    }[form]
+    hours, rejected, _ = read_business_hours(
+        _bytes(f"store_id,day,start_time_local,end_time_local\ns1,1,{text},{text}\n")
+    )
+    assert len(rejected) == 0, text
+    whole = form in ("HH:MM:SS", "HH:MM:SS.f")
+    expected = timedelta(
+        hours=when.hour,
+        minutes=when.minute,
+        seconds=when.second if whole else 0,
+        microseconds=when.microsecond if form == "HH:MM:SS.f" else 0,
+    )
+    assert hours["start_time_local"].iloc[0] == expected
 
 
 # --------------------------------------------------------------------------- the real exports
