@@ -101,8 +101,8 @@ def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
     progress = _Progress(err)
     as_of = _parse_as_of(args.as_of)
-    progress.step("reading")
     if args.status is None and args.hours is None and args.timezones is None:
+        progress.step("reading")
         inputs = _read_database(as_of, err)
     else:
         inputs = load_exports(args.status, args.hours, args.timezones, progress=progress)
@@ -148,6 +148,9 @@ def main(
     except InputError as exc:
         print(f"error: {exc}", file=err)
         return EXIT_INPUT
+    except BrokenPipeError:
+        # The reader of standard output went away (e.g. `| head`): nothing more to say.
+        return 1
     except OSError as exc:  # a missing or unreadable file
         print(f"error: {exc}", file=err)
         return EXIT_INPUT
