@@ -103,7 +103,7 @@ def lay_out(
 ) -> Fleet:
     """Prepare the report's stores: every store with a poll at or before `as_of`."""
     report = progress or _silent
-    report(0.05, "reading polls")
+    report(0.05, "laying out polls")
     at = utc_microseconds(polls["timestamp_utc"])
     if as_of is None:
         as_of_stamp = pd.Timestamp(int(at.max()) if len(at) else 0, unit="us", tz="UTC")
