@@ -26,7 +26,7 @@ else:
             "As-of time (UTC)", value=newest.time().replace(microsecond=0), key="as_of_time",
             step=60,
         )
-        as_of = dashboard.as_of_from_parts(day, clock)
+        as_of = dashboard.as_of_from_parts(day, clock, newest)
     if st.button("Generate report", type="primary", key="generate"):
         st.session_state["report_id"] = svc.trigger_report(as_of)
 

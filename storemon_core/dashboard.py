@@ -305,9 +305,16 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in text)
 
 
-def as_of_from_parts(day: date, clock: time) -> pd.Timestamp:
-    """A UTC as-of instant from the date and time widgets."""
-    return pd.Timestamp(datetime.combine(day, clock), tz="UTC")
+def as_of_from_parts(day: date, clock: time, newest: pd.Timestamp | None = None) -> pd.Timestamp:
+    """A UTC as-of instant from the date and time widgets.
+
+    The widgets drop sub-second digits, so leaving them at the newest poll's time
+    means that poll itself, not the instant just before it.
+    """
+    chosen = pd.Timestamp(datetime.combine(day, clock), tz="UTC")
+    if newest is not None and chosen == newest.floor("s"):
+        return newest
+    return chosen
 
 
 def store_view(db: Database, store_id: str, as_of: pd.Timestamp) -> StoreTimeline | None:

@@ -253,3 +253,12 @@ def test_matching_ids_is_literal_and_case_blind() -> None:
     assert dashboard.matching_ids(ids, "Bc") == ["ABC-2", "abc-1"]
     assert dashboard.matching_ids(ids, ".") == ["x.y"]
     assert dashboard.matching_ids(ids, "c", limit=1) == ["ABC-2"]
+
+
+def test_as_of_from_widgets_keeps_the_newest_poll_when_untouched() -> None:
+    newest = pd.Timestamp("2024-11-06 23:51:41.877740", tz="UTC")
+    shown = newest.time().replace(microsecond=0)
+    untouched = dashboard.as_of_from_parts(newest.date(), shown, newest)
+    assert untouched == newest
+    edited = dashboard.as_of_from_parts(newest.date(), pd.Timestamp("12:30").time(), newest)
+    assert edited == pd.Timestamp("2024-11-06 12:30", tz="UTC")
