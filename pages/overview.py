@@ -63,7 +63,7 @@ left, middle, right = st.columns([2, 2, 2])
 search = left.text_input("Search store id", key="f_search", placeholder="part of an id")
 chosen_zones = middle.multiselect("Time zone", zones, key="f_zones")
 low, high = right.slider(
-    "Weekly uptime %", min_value=0.0, max_value=100.0, step=1.0, key="f_range"
+    "Weekly uptime %", min_value=0.0, max_value=100.0, step=1.0, format="%.0f%%", key="f_range"
 )
 filters = dashboard.Filters(search.strip(), tuple(sorted(chosen_zones)), low, high)
 st.query_params.from_dict(dashboard.filters_to_params(filters))
@@ -84,7 +84,11 @@ event = st.dataframe(
         "store_id": st.column_config.TextColumn("Store"),
         "timezone_str": st.column_config.TextColumn("Time zone"),
         "uptime_pct_week": st.column_config.ProgressColumn(
-            "Uptime % (week)", min_value=0.0, max_value=100.0, format="%.1f%%"
+            "Uptime % (week)",
+            min_value=0.0,
+            max_value=100.0,
+            format="%.1f%%",
+            color=charts.ACTIVE,
         ),
         "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.2f"),
         "downtime_last_day": st.column_config.NumberColumn("Down, day (h)", format="%.2f"),
