@@ -61,7 +61,9 @@ def prepare(url: str, stores: int, days: int, tmp: Path) -> None:
         lambda: load_exports(paths["status"], paths["hours"], paths["timezones"]),  # type: ignore[index]
     )
     db = open_database(url)
-    db.clear()
+    if db.has_polls():
+        # Never wipe a database that someone may care about.
+        raise SystemExit(f"{url} already holds polls: use an empty database or --skip-load")
     timed("load into the database", lambda: db.load(inputs))  # type: ignore[arg-type]
     summary = db.summary()
     print(f"  {summary.stores:,} stores, {summary.polls:,} polls loaded")
