@@ -203,10 +203,13 @@ class Database:
         with self.read() as conn:
             return conn.execute(select(polls.c.ts).limit(1)).first() is not None
 
-    def read_inputs(self, as_of: Any = None) -> Inputs:
+    def read_inputs(self, as_of: Any = None, categorical_ids: bool = False) -> Inputs:
         """Polls of [as_of - 7 days, as_of] plus the newest earlier poll of every
         store with none in that week (so it is reported, with zeros), all business
-        hours and time zones. `as_of` defaults to the newest poll."""
+        hours and time zones. `as_of` defaults to the newest poll.
+
+        The frames are the CSV loader's; `categorical_ids` makes the polls' store_id
+        a categorical of the same strings, which the engine reads twice as fast."""
         self.create_schema()
         as_of_us = timestamp_to_us(as_of) if as_of is not None else None
         if as_of_us is None:
@@ -239,7 +242,7 @@ class Database:
         times = np.concatenate([week[1], older[1]])
         active = np.concatenate([week[2], older[2]])
         return Inputs(
-            polls=_polls_frame(keys, times, active, names),
+            polls=_polls_frame(keys, times, active, names, categorical_ids),
             business_hours=_named(hours, names),
             timezones=_named(zones, names),
         )
@@ -464,16 +467,36 @@ def _named(frame: pd.DataFrame, names: dict[int, str]) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def _categorical_ids(keys: np.ndarray, names: dict[int, str]) -> pd.Series:
+    """Store ids as a categorical built straight from the integer keys: the engine
+    factorizes store_id first, which on millions of Python strings costs as much
+    as the rest of the report, and on a categorical is free."""
+    present = np.unique(keys)
+    labels = np.array([names[int(k)] for k in present], dtype=object)
+    order = np.argsort(labels, kind="stable")  # code-point order, as the report sorts
+    code_of_key = np.zeros(int(present.max()) + 1, dtype=np.int64)
+    code_of_key[present[order]] = np.arange(len(present), dtype=np.int64)
+    categories = pd.Index(labels[order], dtype=object)
+    return pd.Series(pd.Categorical.from_codes(code_of_key[keys], categories=categories))
+
+
 def _polls_frame(
-    keys: np.ndarray, times: np.ndarray, active: np.ndarray, names: dict[int, str]
+    keys: np.ndarray,
+    times: np.ndarray,
+    active: np.ndarray,
+    names: dict[int, str],
+    categorical: bool = False,
 ) -> pd.DataFrame:
     if len(keys) == 0:
         return empty_polls()
-    table = _names_array(names)
     stamps = pd.DatetimeIndex(times.astype("datetime64[us]")).tz_localize("UTC")
+    if categorical:
+        ids = _categorical_ids(keys, names)
+    else:
+        ids = pd.Series(_names_array(names)[keys], dtype=object)
     return pd.DataFrame(
         {
-            "store_id": pd.Series(table[keys], dtype=object),
+            "store_id": ids,
             "timestamp_utc": pd.Series(stamps),
             "active": pd.Series(active, dtype=bool),
         }

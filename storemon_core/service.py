@@ -313,7 +313,7 @@ class ReportService:
         with self._inputs_lock:
             if self._inputs_key != key or self._inputs is None:
                 self._inputs = None
-                self._inputs = self.db.read_inputs(us_to_timestamp(as_of_us))
+                self._inputs = self.db.read_inputs(us_to_timestamp(as_of_us), categorical_ids=True)
                 self._inputs_key = key
             return self._inputs
 

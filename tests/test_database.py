@@ -60,6 +60,13 @@ def test_report_from_database_equals_report_from_csv(db: Database, export_inputs
     from_db = db.read_inputs()
     assert report_text(from_db) == report_text(export_inputs)
     assert report_text(from_db, extended=False) == report_text(export_inputs, extended=False)
+    # The service's categorical store ids hold the same strings and give the same report.
+    categorical = db.read_inputs(categorical_ids=True)
+    assert categorical.polls["store_id"].dtype == "category"
+    assert (
+        categorical.polls["store_id"].astype(object).tolist() == from_db.polls["store_id"].tolist()
+    )
+    assert report_text(categorical) == report_text(export_inputs)
     # The stale store has no poll in the week but is still reported, with its last status.
     report = uptime_report(from_db.polls, from_db.business_hours, from_db.timezones)
     stale = report.loc[report["store_id"] == "stale-store-1"].iloc[0]
