@@ -13,7 +13,7 @@ import pandas as pd
 DEFAULT_TIMEZONE = "America/Chicago"
 
 # polls: one row per poll.
-#   store_id       str
+#   store_id       str, or a categorical of str (loaders use one: grouping is then free)
 #   timestamp_utc  datetime64[us, UTC]
 #   active         bool  (False = inactive)
 POLL_COLUMNS = ["store_id", "timestamp_utc", "active"]

@@ -64,7 +64,8 @@ def test_files_load_without_rejections_and_match_the_generated_polls(
         len(exports.menu_hours),
         len(exports.timezones),
     ]
-    pd.testing.assert_frame_equal(inputs.polls.reset_index(drop=True), exports.polls_frame())
+    loaded = inputs.polls.reset_index(drop=True).astype({"store_id": object})
+    pd.testing.assert_frame_equal(loaded, exports.polls_frame().astype({"store_id": object}))
     assert len(set(exports.store_ids)) == exports.store_ids.size == 120
 
 
