@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,8 +57,7 @@ def timed(label: str, fn: Callable[[], T], repeat: int = 1) -> tuple[T, float]:
 
 
 def report_from(db: Database, as_of: Any) -> str:
-    # As the report service reads: store ids as a categorical.
-    inputs = db.read_inputs(as_of, categorical_ids=True)
+    inputs = db.read_inputs(as_of)
     report = uptime_report(inputs.polls, inputs.business_hours, inputs.timezones, as_of=as_of)
     return report_csv(report) + report_csv(report, extended=True)
 
@@ -74,7 +75,8 @@ def main() -> int:
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
 
-    out = ROOT / "bench" / "out" / f"db_{args.stores}_{args.days}"
+    # A private folder: the exports and the SQLite file are big and thrown away after.
+    out = Path(tempfile.mkdtemp(prefix="storemon_dbbench_"))
     print(f"Data set: {args.stores:,} stores, {args.days} days -> {out}")
     exports, _ = timed(
         "generate exports",
@@ -136,7 +138,7 @@ def main() -> int:
     plain = min(pymysql_s, cx_s)
 
     def frames() -> Inputs:
-        return db.read_inputs(as_of, categorical_ids=True)
+        return db.read_inputs(as_of)
 
     timed("read_inputs (week + older stores + hours + zones)", frames, args.repeat)
     with db.read() as conn:
@@ -166,6 +168,7 @@ def main() -> int:
         text, _ = timed("full report from SQLite", lambda: report_from(lite, as_of), args.repeat)
         assert text == reference, "report from SQLite differs from the CSV path"
         lite.dispose()
+    shutil.rmtree(out, ignore_errors=True)
     return 0
 
 
