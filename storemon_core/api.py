@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -23,6 +24,14 @@ ServiceFactory = Callable[[], ReportService]
 
 def _not_found() -> JSONResponse:
     return JSONResponse({"status": "Report not found"}, status_code=404)
+
+
+def _unavailable(exc: Exception) -> JSONResponse:
+    # The database is down or unreachable: say so instead of a bare 500 page.
+    return JSONResponse(
+        {"status": "Unavailable", "error": f"database unavailable: {type(exc).__name__}"},
+        status_code=503,
+    )
 
 
 def _truthy(value: str | None) -> bool:
@@ -44,13 +53,18 @@ def routes(service: ServiceFactory | None = None) -> list[Route]:
             return JSONResponse(
                 {"status": "Bad request", "error": f"as_of: {exc}"}, status_code=400
             )
+        except OperationalError as exc:
+            return _unavailable(exc)
         return JSONResponse({"report_id": report_id})
 
     def get_report(request: Request) -> Response:
         report_id = request.query_params.get("report_id", "")
         if not REPORT_ID_RE.fullmatch(report_id):
             return _not_found()
-        state = factory().get_report(report_id)
+        try:
+            state = factory().get_report(report_id)
+        except OperationalError as exc:
+            return _unavailable(exc)
         if state is None:
             return _not_found()
         if state.status == RUNNING:

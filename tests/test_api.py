@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
@@ -124,3 +125,13 @@ def test_bad_as_of_is_400(client: TestClient) -> None:
     response = client.get("/trigger_report", params={"as_of": "not-a-time"})
     assert response.status_code == 400
     assert response.json()["status"] == "Bad request"
+
+
+def test_unreachable_database_is_503() -> None:
+    def down() -> ReportService:
+        raise OperationalError("connect", {}, ConnectionRefusedError("refused"))
+
+    client = TestClient(Starlette(routes=routes(down)))
+    assert client.get("/trigger_report").status_code == 503
+    response = client.get("/get_report", params={"report_id": "x" * 32})
+    assert response.status_code == 503 and response.json()["status"] == "Unavailable"
