@@ -61,6 +61,8 @@ class DataSummary:
     newest_poll: pd.Timestamp | None
     business_hours_rows: int
     timezone_rows: int
+    stores_without_hours: int  # polled stores open 24/7 for want of rows
+    stores_without_zone: int  # polled stores read in the default zone
     rejected_rows: int
     loads: int
     last_load_at: pd.Timestamp | None
@@ -304,6 +306,16 @@ class Database:
                 )
             ).scalar_one()
             last_load = conn.execute(select(func.max(loads.c.loaded_at))).scalar()
+
+            def polled_without(table: Any) -> int:
+                lacking = (
+                    select(stores.c.id)
+                    .where(select(polls.c.ts).where(polls.c.store_key == stores.c.id).exists())
+                    .where(~select(table.c.store_key)
+                           .where(table.c.store_key == stores.c.id).exists())
+                )
+                return int(conn.execute(
+                    select(func.count()).select_from(lacking.subquery())).scalar_one())
             return DataSummary(
                 database=self.label,
                 stores=int(polled_stores),
@@ -312,6 +324,8 @@ class Database:
                 newest_poll=us_to_timestamp(newest),
                 business_hours_rows=count(business_hours),
                 timezone_rows=count(timezones),
+                stores_without_hours=polled_without(business_hours),
+                stores_without_zone=polled_without(timezones),
                 rejected_rows=count(rejected_rows),
                 loads=count(loads),
                 last_load_at=us_to_timestamp(last_load),

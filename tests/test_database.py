@@ -307,6 +307,11 @@ def test_lookups(db: Database, export_inputs: Inputs) -> None:
     assert summary.polls == len(unique)
     assert summary.stores == export_inputs.polls["store_id"].nunique()
     assert summary.loads == 1 and "***" not in summary.database or "@" in summary.database
+    polled = set(export_inputs.polls["store_id"].astype(str))
+    assert summary.stores_without_hours == len(
+        polled - set(export_inputs.business_hours["store_id"].astype(str)))
+    assert summary.stores_without_zone == len(
+        polled - set(export_inputs.timezones["store_id"].astype(str))) > 0
     some = str(export_inputs.polls["store_id"].iloc[0])
     found = db.search_store_ids(some[2:8].upper())
     assert some in found and found == sorted(found)
