@@ -22,8 +22,9 @@ if __name__ == "__main__":
     )
     navigation.run()
 else:
-    from storemon_core.api import routes
     from streamlit.runtime.pages_manager import PagesManager
+
+    from storemon_core.api import routes
 
     # Streamlit treats a `pages/` folder as the old file-per-page layout until the
     # first session reaches st.navigation, so a fresh server's first visitor to a
