@@ -131,12 +131,12 @@ def lay_out(
 
     report(0.6, "polls in business hours")
     in_week = at >= window_start_us
-    position = lanes[in_week] * lane_width + (at[in_week] - window_start_us)
-    status = active[in_week]
     # One sort key: position, then inactive before active among polls at one instant.
-    # Sorting first also makes the lookups below walk the intervals in order.
-    order = np.argsort(position * 2 + status, kind="stable")
-    position, status = position[order], status[order]
+    # Sorting the keys themselves needs no gather, and sorting first makes the
+    # lookups below walk the intervals in order.
+    key = (lanes[in_week] * lane_width + (at[in_week] - window_start_us)) * 2 + active[in_week]
+    key.sort()
+    position, status = key >> 1, (key & 1).astype(bool)
     in_hours = hours.contains(position)
     position, status = position[in_hours], status[in_hours]
     first = np.r_[True, position[1:] != position[:-1]] if len(position) else np.zeros(0, bool)
