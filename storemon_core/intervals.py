@@ -51,7 +51,7 @@ class IntervalSet:
         starts = np.r_[np.iinfo(np.int64).min // 2, self.starts]
         lengths = np.r_[0, self.ends - self.starts]
         before = np.cumsum(lengths) - lengths
-        j = np.searchsorted(starts, points, side="right") - 1
+        j = rank(starts, points) - 1
         result: I64 = before[j] + np.minimum(points - starts[j], lengths[j])
         return result
 
@@ -62,8 +62,27 @@ class IntervalSet:
 
     def contains(self, points: I64) -> npt.NDArray[np.bool_]:
         """Whether each point lies in the set (starts included, ends excluded)."""
-        if len(self.starts) == 0:
-            return np.zeros(len(points), dtype=bool)
-        j = np.searchsorted(self.starts, points, side="right") - 1
-        result: npt.NDArray[np.bool_] = (j >= 0) & (points < self.ends[np.maximum(j, 0)])
+        # Disjoint sorted intervals: a point is inside exactly when one more
+        # interval has started at or before it than has ended.
+        inside: npt.NDArray[np.bool_] = rank(self.starts, points) > rank(self.ends, points)
+        return inside
+
+
+def rank(edges: I64, points: I64) -> I64:
+    """How many of the sorted `edges` are <= each point (searchsorted, side="right").
+
+    Polls and spans arrive sorted and outnumber the intervals many times over;
+    then placing each edge among the points and counting with a cumulative sum
+    does one binary search per edge instead of one per point.
+    """
+    if len(points) < 4 * len(edges) or not _is_sorted(points):
+        result: I64 = np.searchsorted(edges, points, side="right")
         return result
+    # An edge is <= points[i] exactly when fewer than i + 1 points lie below it.
+    below = np.searchsorted(points, edges, side="left")
+    counts: I64 = np.cumsum(np.bincount(below, minlength=len(points) + 1)[: len(points)])
+    return counts
+
+
+def _is_sorted(values: I64) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
