@@ -81,10 +81,14 @@ def _store_lanes(store_id: pd.Series, seen: npt.NDArray[np.bool_]) -> tuple[
         npt.NDArray[np.object_], I64]:
     """Sorted ids of the stores seen, and each seen poll's lane.
 
-    Factorizing the column as it is (string or categorical) is several times faster
-    than hashing Python objects; only the few thousand distinct ids are sorted.
+    A categorical column already holds the codes; factorizing a string column as it
+    is beats hashing Python objects. Only the few thousand distinct ids are sorted.
     """
-    codes, uniques = pd.factorize(store_id)
+    if isinstance(store_id.dtype, pd.CategoricalDtype):
+        codes = store_id.cat.codes.to_numpy(dtype=np.int64)
+        uniques = store_id.cat.categories
+    else:
+        codes, uniques = pd.factorize(store_id)
     codes = codes[seen]
     present = np.flatnonzero(np.bincount(codes, minlength=len(uniques)) > 0)
     ids = np.asarray(uniques, dtype=object)[present]
