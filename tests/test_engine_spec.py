@@ -232,3 +232,16 @@ def test_empty_polls_give_an_empty_report() -> None:
     report = uptime_report(polls(), hours(), zones())
     assert report.empty
     assert report_csv(report).strip() == ",".join(REPORT_COLUMNS)
+
+
+def test_csv_quotes_only_ids_that_need_it_and_reads_back() -> None:
+    import io
+
+    ids = ['plain', 'comma,id', 'quote"id']
+    report = uptime_report(polls(*[(i, "2024-03-11 10:00", "active") for i in ids]),
+                           hours(), zones(), as_of="2024-03-11 10:30")
+    text = report_csv(report, extended=True)
+    assert "\nplain,60.00,24.00," in text and '\n"comma,id",60.00,24.00,' in text
+    back = pd.read_csv(io.StringIO(text), dtype={"store_id": str})
+    assert back["store_id"].tolist() == sorted(ids)
+    assert back["last_poll_utc"].tolist() == ["2024-03-11 10:00:00.000000 UTC"] * 3
