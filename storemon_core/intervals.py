@@ -51,8 +51,15 @@ class IntervalSet:
         starts = np.r_[np.iinfo(np.int64).min // 2, self.starts]
         lengths = np.r_[0, self.ends - self.starts]
         before = np.cumsum(lengths) - lengths
-        j = rank(starts, points) - 1
-        result: I64 = before[j] + np.minimum(points - starts[j], lengths[j])
+        # Inside the interval a point falls after, the measure grows with the point;
+        # past its end it stays at the total up to that end.
+        offset, cap = before - starts, before + lengths
+        if _many_sorted(points, len(starts)):
+            runs = _runs(self.starts, points)
+            result: I64 = np.minimum(points + np.repeat(offset, runs), np.repeat(cap, runs))
+            return result
+        j = np.searchsorted(starts, points, side="right") - 1
+        result = np.minimum(points + offset[j], cap[j])
         return result
 
     def measure(self, lo: I64, hi: I64) -> I64:
@@ -62,27 +69,42 @@ class IntervalSet:
 
     def contains(self, points: I64) -> npt.NDArray[np.bool_]:
         """Whether each point lies in the set (starts included, ends excluded)."""
-        # Disjoint sorted intervals: a point is inside exactly when one more
-        # interval has started at or before it than has ended.
-        inside: npt.NDArray[np.bool_] = rank(self.starts, points) > rank(self.ends, points)
-        return inside
+        if not _many_sorted(points, len(self.starts)):
+            # A point is inside when one more interval has started at or before
+            # it than has ended.
+            opened: npt.NDArray[np.bool_] = rank(self.starts, points) > rank(self.ends, points)
+            return opened
+        # Sorted points fall into runs between consecutive edges that alternate
+        # outside, inside, ..., outside: one search per edge, then a bool per point.
+        edges = np.empty(2 * len(self.starts), dtype=np.int64)
+        edges[0::2], edges[1::2] = self.starts, self.ends
+        runs = _runs(edges, points)
+        inside = np.zeros(len(edges) + 1, dtype=bool)
+        inside[1::2] = True
+        result: npt.NDArray[np.bool_] = np.repeat(inside, runs)
+        return result
 
 
 def rank(edges: I64, points: I64) -> I64:
     """How many of the sorted `edges` are <= each point (searchsorted, side="right").
 
     Polls and spans arrive sorted and outnumber the intervals many times over;
-    then placing each edge among the points and counting with a cumulative sum
-    does one binary search per edge instead of one per point.
+    then placing each edge among the points and repeating each count over its
+    run of points does one binary search per edge instead of one per point.
     """
-    if len(points) < 4 * len(edges) or not _is_sorted(points):
+    if not _many_sorted(points, len(edges)):
         result: I64 = np.searchsorted(edges, points, side="right")
         return result
-    # An edge is <= points[i] exactly when fewer than i + 1 points lie below it.
-    below = np.searchsorted(points, edges, side="left")
-    counts: I64 = np.cumsum(np.bincount(below, minlength=len(points) + 1)[: len(points)])
+    counts: I64 = np.repeat(np.arange(len(edges) + 1, dtype=np.int64), _runs(edges, points))
     return counts
 
 
-def _is_sorted(values: I64) -> bool:
-    return bool(np.all(values[1:] >= values[:-1]))
+def _runs(edges: I64, points: I64) -> I64:
+    """Lengths of the runs of sorted points with 0, 1, ..., len(edges) edges at or below."""
+    # The run with k edges at or below starts where the kth edge would be placed.
+    runs: I64 = np.diff(np.r_[0, np.searchsorted(points, edges, side="left"), len(points)])
+    return runs
+
+
+def _many_sorted(points: I64, edges: int) -> bool:
+    return len(points) >= 4 * edges and bool(np.all(points[1:] >= points[:-1]))
