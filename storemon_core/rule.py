@@ -34,6 +34,27 @@ class StatusSpans:
     hours_at_start: I64
     hours_at_end: I64
 
+    def running_totals(self, stores: int) -> RunningTotals:
+        """Business time of the active and of the inactive spans before each span,
+        so whole runs of spans sum by subtraction."""
+        up = np.zeros(len(self.active) + 1, dtype=np.int64)
+        down = np.zeros(len(self.active) + 1, dtype=np.int64)
+        covered = self.hours_at_end - self.hours_at_start
+        active_covered = covered * self.active
+        np.cumsum(active_covered, out=up[1:])
+        np.cumsum(covered - active_covered, out=down[1:])
+        run_end = np.cumsum(np.bincount(self.lanes, minlength=stores))
+        return RunningTotals(run_end, up, down)
+
+
+@dataclass(frozen=True)
+class RunningTotals:
+    """Where each lane's run of spans ends, and business time before each span."""
+
+    run_end: I64
+    up_before: I64
+    down_before: I64
+
 
 def status_spans(fleet: Fleet) -> StatusSpans:
     """A poll reaches halfway to its neighbours; the first and last reach the edges."""
@@ -45,8 +66,8 @@ def status_spans(fleet: Fleet) -> StatusSpans:
     if len(at) > 1:
         same_store = lanes[1:] == lanes[:-1]
         midpoint = (at[:-1] + at[1:]) // 2
-        starts[1:] = np.where(same_store, midpoint, starts[1:])
-        ends[:-1] = np.where(same_store, midpoint, ends[:-1])
+        np.copyto(starts[1:], midpoint, where=same_store)
+        np.copyto(ends[:-1], midpoint, where=same_store)
         hours_at_start = fleet.hours.measure_before(starts)  # sorted, as the polls are
         # Spans tile each lane: a span ends where the next one of its store starts.
         hours_at_end = np.empty_like(hours_at_start)
@@ -59,22 +80,36 @@ def status_spans(fleet: Fleet) -> StatusSpans:
     return StatusSpans(lanes, starts, ends, active, hours_at_start, hours_at_end)
 
 
-def window_time(fleet: Fleet, spans: StatusSpans, length_us: int) -> tuple[I64, I64, I64]:
-    """Business time, uptime and downtime per store in [as_of - length, as_of], in µs."""
+def window_time(fleet: Fleet, spans: StatusSpans, length_us: int,
+                totals: RunningTotals | None = None) -> tuple[I64, I64, I64]:
+    """Business time, uptime and downtime per store in [as_of - length, as_of], in µs.
+
+    `totals` are `spans.running_totals()`, passed in when several windows share them.
+    """
     stores = len(fleet.store_ids)
     lane_start = fleet.lane_start(np.arange(stores, dtype=np.int64))
     window_start = lane_start + (fleet.span - length_us)
     hours_at_window_start = fleet.hours.measure_before(window_start)
     business = fleet.hours.measure_before(lane_start + fleet.span) - hours_at_window_start
-    # Only spans reaching into the window count; for the hour that is one or two a store.
-    reaching = spans.ends > window_start[spans.lanes]
-    lanes, active = spans.lanes[reaching], spans.active[reaching]
-    # The clock never runs backwards, so reading it at the later of the span's
-    # start and the window's start is the later of the two readings.
-    covered = (
-        spans.hours_at_end[reaching]
-        - np.maximum(spans.hours_at_start[reaching], hours_at_window_start[lanes])
-    ).astype(np.float64)
-    uptime = np.bincount(lanes, weights=covered * active, minlength=stores)
-    downtime = np.bincount(lanes, weights=covered * ~active, minlength=stores)
-    return business, uptime.astype(np.int64), downtime.astype(np.int64)
+
+    # The spans reaching into a store's window are the tail of its run of spans:
+    # whole ones after the first, and the first cut at the window's start.
+    # Spans are sorted on the axis and lanes are laid end to end, so one search
+    # per store finds that first span.
+    sums = totals if totals is not None else spans.running_totals(stores)
+    run_end = sums.run_end
+    first = np.minimum(np.searchsorted(spans.ends, window_start, side="right"), run_end)
+    has_first = first < run_end
+    after = np.minimum(first + 1, run_end)
+    uptime = sums.up_before[run_end] - sums.up_before[after]
+    downtime = sums.down_before[run_end] - sums.down_before[after]
+
+    at = first[has_first]
+    # The clock never runs backwards: reading it at the later of the span's start
+    # and the window's start is the later of the two readings.
+    cut = spans.hours_at_end[at] - np.maximum(spans.hours_at_start[at],
+                                              hours_at_window_start[has_first])
+    first_active = spans.active[at]
+    uptime[has_first] += np.where(first_active, cut, 0)
+    downtime[has_first] += np.where(first_active, 0, cut)
+    return business, uptime, downtime

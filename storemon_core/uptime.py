@@ -42,19 +42,23 @@ def uptime_report(
 def fleet_report(fleet: Fleet) -> pd.DataFrame:
     """The report of stores already laid out on lanes."""
     spans = status_spans(fleet)
-    lanes = fleet.poll_lane
-    offset_in_lane = fleet.poll_at - fleet.lane_start(lanes)
     stores = len(fleet.store_ids)
+    totals = spans.running_totals(stores)
+    lane_start = fleet.lane_start(np.arange(stores, dtype=np.int64))
+    # In-hours polls are sorted on the axis, so a window's polls of one store are
+    # those between two searches.
+    polls_before_end = np.searchsorted(fleet.poll_at, lane_start + fleet.span, side="right")
 
     columns: dict[str, object] = {"store_id": fleet.store_ids}
     for name, length in WINDOWS.items():
-        business, uptime, downtime = window_time(fleet, spans, length)
+        business, uptime, downtime = window_time(fleet, spans, length, totals)
         unit = UNIT_US[name]
         columns[f"uptime_last_{name}"] = uptime / unit
         columns[f"downtime_last_{name}"] = downtime / unit
         columns[f"business_hours_last_{name}"] = business / unit
-        recent = offset_in_lane >= fleet.span - length
-        columns[f"polls_last_{name}"] = np.bincount(lanes[recent], minlength=stores)
+        window_start = lane_start + (fleet.span - length)
+        columns[f"polls_last_{name}"] = polls_before_end - np.searchsorted(
+            fleet.poll_at, window_start, side="left")
     columns["last_status"] = np.where(fleet.last_active, "active", "inactive")
     columns["last_poll_utc"] = pd.to_datetime(fleet.last_poll_us, unit="us", utc=True)
     columns["timezone_str"] = fleet.zones.names
