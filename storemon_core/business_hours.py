@@ -77,7 +77,7 @@ def business_intervals(
     rows = business_hours.loc[codes >= 0]
     codes = codes[codes >= 0].astype(np.int64)
 
-    always_open = np.setdiff1d(np.arange(len(store_ids), dtype=np.int64), codes)
+    always_open = np.flatnonzero(np.bincount(codes, minlength=len(store_ids)) == 0)
     starts = [always_open * lane_width]
     ends = [always_open * lane_width + span]
 
@@ -95,13 +95,16 @@ def business_intervals(
         local_end = day * US_PER_DAY + close_at + np.where(close_at <= open_at, US_PER_DAY, 0)
         lane = codes[row_of]
 
-        zone_codes, zone_names = pd.factorize(zones.names[lane])
-        utc_start = np.empty_like(local_start)
-        utc_end = np.empty_like(local_end)
+        # A few dozen zones among thousands of stores: convert zone by zone, with
+        # both ends of the shifts in one call so each zone's transitions are found once.
+        zone_of_lane, zone_names = pd.factorize(zones.names)
+        zone_codes = zone_of_lane[lane]
+        local = np.concatenate([local_start, local_end])
+        utc = np.empty_like(local)
         for k, name in enumerate(zone_names):
-            mask = zone_codes == k
-            utc_start[mask] = local_to_utc(local_start[mask], str(name), window_start_us, as_of_us)
-            utc_end[mask] = local_to_utc(local_end[mask], str(name), window_start_us, as_of_us)
+            mask = np.concatenate([zone_codes == k] * 2)
+            utc[mask] = local_to_utc(local[mask], str(name), window_start_us, as_of_us)
+        utc_start, utc_end = utc[: len(local_start)], utc[len(local_start):]
         base = lane * lane_width
         starts.append(base + np.clip(utc_start - window_start_us, 0, span))
         ends.append(base + np.clip(utc_end - window_start_us, 0, span))

@@ -77,9 +77,9 @@ def _silent(fraction: float, phase: str) -> None:
     return None
 
 
-def _store_lanes(store_id: pd.Series, seen: npt.NDArray[np.bool_]) -> tuple[
+def _store_lanes(store_id: pd.Series, kept: npt.NDArray[np.bool_] | None) -> tuple[
         npt.NDArray[np.object_], I64]:
-    """Sorted ids of the stores seen, and each seen poll's lane.
+    """Sorted ids of the stores of the kept polls (None: all), and each one's lane.
 
     A categorical column already holds the codes; factorizing a string column as it
     is beats hashing Python objects. Only the few thousand distinct ids are sorted.
@@ -89,7 +89,8 @@ def _store_lanes(store_id: pd.Series, seen: npt.NDArray[np.bool_]) -> tuple[
         uniques = store_id.cat.categories
     else:
         codes, uniques = pd.factorize(store_id)
-    codes = codes[seen]
+    if kept is not None:
+        codes = codes[kept]
     present = np.flatnonzero(np.bincount(codes, minlength=len(uniques)) > 0)
     ids = np.asarray(uniques, dtype=object)[present]
     order = np.argsort(ids, kind="stable")  # Python str order is code-point order
@@ -118,9 +119,12 @@ def lay_out(
     lane_width = WEEK_US + 2  # room for a poll exactly at as_of and an hour ending after it
 
     seen = at <= as_of_us
-    at = at[seen]
-    active = polls["active"].to_numpy(dtype=bool)[seen]
-    store_ids, lanes = _store_lanes(polls["store_id"], seen)
+    active = polls["active"].to_numpy(dtype=bool)
+    # The usual case, as_of at the newest poll, drops nothing: skip the copies.
+    kept = None if seen.all() else seen
+    if kept is not None:
+        at, active = at[kept], active[kept]
+    store_ids, lanes = _store_lanes(polls["store_id"], kept)
 
     # The newest poll of each store; several at that instant read as inactive.
     last_poll_us = np.full(len(store_ids), np.iinfo(np.int64).min, dtype=np.int64)
@@ -135,14 +139,22 @@ def lay_out(
 
     report(0.6, "polls in business hours")
     in_week = at >= window_start_us
-    # One sort key: position, then inactive before active among polls at one instant.
-    # Sorting the keys themselves needs no gather, and sorting first makes the
-    # lookups below walk the intervals in order.
-    key = (lanes[in_week] * lane_width + (at[in_week] - window_start_us)) * 2 + active[in_week]
+    # One sort key: position, then inactive before active among polls at one
+    # instant. Sorting the keys themselves needs no gather, and sorting first
+    # makes the lookups below walk the intervals in order. Built in place: each
+    # temporary the size of the polls costs as much as the arithmetic.
+    key = lanes[in_week]
+    key *= lane_width
+    key += at[in_week]
+    key -= window_start_us
+    key <<= 1
+    key += active[in_week]
     key.sort()
+    # key = 2 * position + status, so the hours scaled by two hold a key exactly
+    # when the hours hold its position: filter before splitting the key.
+    doubled = IntervalSet(hours.starts * 2, hours.ends * 2)
+    key = key[doubled.contains(key)]
     position, status = key >> 1, (key & 1).astype(bool)
-    in_hours = hours.contains(position)
-    position, status = position[in_hours], status[in_hours]
     first = np.r_[True, position[1:] != position[:-1]] if len(position) else np.zeros(0, bool)
 
     return Fleet(
