@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from threading import Lock
 from typing import Any
 
 import numpy as np
@@ -25,7 +23,6 @@ from storemon_core.config import database_url, describe, redact
 from storemon_core.fastread import (
     Columns,
     bool_column,
-    can_read_in_parallel,
     int_column,
     read_columns,
 )
@@ -43,7 +40,7 @@ from storemon_core.schema import (
     stores,
     timezones,
 )
-from storemon_core.storage import LoadStats, Progress, is_mysql, load_inputs
+from storemon_core.storage import KEY_CHUNK, LoadStats, Progress, is_mysql, load_inputs
 
 WEEK_US = 7 * 24 * 3600 * 1_000_000
 SQLITE_BUSY_SECONDS = 60
@@ -222,24 +219,13 @@ class Database:
         start_us = as_of_us - WEEK_US
         url = self.url
         with self.read() as conn:
-            if can_read_in_parallel(url):
-                # The small queries run while the big one streams: with connectorx
-                # each has its own connection, and the server works meanwhile.
-                lock = Lock()
-                with ThreadPoolExecutor(max_workers=4) as pool:
-                    week_f = pool.submit(_week_polls, url, conn, start_us, as_of_us, lock)
-                    older_f = pool.submit(_older_stores_newest, url, conn, start_us, as_of_us, lock)
-                    hours_f = pool.submit(_hours_frame, url, conn, None, lock)
-                    zones_f = pool.submit(_zones_frame, url, conn, None, lock)
-                    names = _store_names(url, conn, lock)
-                    week, older = week_f.result(), older_f.result()
-                    hours, zones = hours_f.result(), zones_f.result()
-            else:
-                names = _store_names(url, conn)
-                week = _week_polls(url, conn, start_us, as_of_us)
-                older = _older_stores_newest(url, conn, start_us, as_of_us)
-                hours = _hours_frame(url, conn, None)
-                zones = _zones_frame(url, conn, None)
+            # One query after the other: the week's read keeps both cores busy
+            # (server and decoding), so the small reads gain nothing beside it.
+            week = _week_polls(url, conn, start_us, as_of_us)
+            names = _store_names(url, conn)
+            hours = _hours_frame(url, conn, None)
+            zones = _zones_frame(url, conn, None)
+            older = _quiet_stores_newest(url, conn, _quiet_keys(names, week[0]), start_us)
         keys = np.concatenate([week[0], older[0]])
         times = np.concatenate([week[1], older[1]])
         active = np.concatenate([week[2], older[2]])
@@ -408,40 +394,64 @@ def _poll_arrays(columns: Columns) -> PollArrays:
     )
 
 
-def _store_names(url: str, conn: Connection, lock: Lock | None = None) -> dict[int, str]:
-    cols = read_columns(url, conn, "SELECT id, store_id FROM stores", ["id", "store_id"], lock)
+def _store_names(url: str, conn: Connection) -> dict[int, str]:
+    cols = read_columns(url, conn, "SELECT id, store_id FROM stores", ["id", "store_id"])
     return dict(zip(int_column(cols, "id").tolist(), map(str, cols["store_id"]), strict=True))
 
 
 def _week_polls(
-    url: str, conn: Connection, start_us: int, as_of_us: int, lock: Lock | None = None
+    url: str, conn: Connection, start_us: int, as_of_us: int
 ) -> PollArrays:
     sql = (
         "SELECT store_key, ts, active FROM polls "
         f"WHERE ts >= {int(start_us)} AND ts <= {int(as_of_us)}"
     )
-    return _poll_arrays(read_columns(url, conn, sql, _POLL_NAMES, lock))
+    return _poll_arrays(read_columns(url, conn, sql, _POLL_NAMES))
 
 
-def _older_stores_newest(
-    url: str, conn: Connection, start_us: int, as_of_us: int, lock: Lock | None = None
+def _quiet_keys(names: dict[int, str], week_keys: np.ndarray) -> np.ndarray:
+    """Keys of the stores without a poll in the window."""
+    every = np.fromiter(names, dtype=np.int64, count=len(names))
+    if len(week_keys) == 0 or len(every) == 0:
+        return every
+    polled = np.bincount(week_keys, minlength=int(every.max()) + 1) > 0
+    quiet: np.ndarray = every[~polled[every]]
+    return quiet
+
+
+def _quiet_stores_newest(
+    url: str, conn: Connection, quiet_keys: np.ndarray, start_us: int
 ) -> PollArrays:
-    """The newest poll at/before as_of of each store with no poll in the window."""
-    sql = (
-        "SELECT p.store_key, p.ts, p.active FROM polls p JOIN ("
-        f"SELECT store_key, MAX(ts) AS newest FROM polls WHERE ts <= {int(as_of_us)} "
-        f"GROUP BY store_key HAVING MAX(ts) < {int(start_us)}"
-        ") o ON p.store_key = o.store_key AND p.ts = o.newest"
+    """The newest poll before the window of each store with none in it.
+
+    Asked only for the few stores the week's read did not see: a per-store MAX
+    over the whole table costs as much as reading the week itself."""
+    parts: list[PollArrays] = []
+    for first in range(0, len(quiet_keys), KEY_CHUNK):
+        keys = ",".join(str(int(k)) for k in quiet_keys[first:first + KEY_CHUNK])
+        sql = (
+            "SELECT p.store_key, p.ts, p.active FROM polls p JOIN ("
+            f"SELECT store_key, MAX(ts) AS newest FROM polls "
+            f"WHERE store_key IN ({keys}) AND ts < {int(start_us)} GROUP BY store_key"
+            ") o ON p.store_key = o.store_key AND p.ts = o.newest"
+        )
+        parts.append(_poll_arrays(read_columns(url, conn, sql, _POLL_NAMES)))
+    if not parts:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, np.empty(0, dtype=bool)
+    return (
+        np.concatenate([p[0] for p in parts]),
+        np.concatenate([p[1] for p in parts]),
+        np.concatenate([p[2] for p in parts]),
     )
-    return _poll_arrays(read_columns(url, conn, sql, _POLL_NAMES, lock))
 
 
 def _hours_frame(
-    url: str, conn: Connection, key: int | None, lock: Lock | None = None
+    url: str, conn: Connection, key: int | None
 ) -> pd.DataFrame:
     where = f" WHERE store_key = {int(key)}" if key is not None else ""
     sql = f"SELECT store_key, day_of_week, start_us, end_us FROM business_hours{where} ORDER BY id"
-    cols = read_columns(url, conn, sql, ["store_key", "day_of_week", "start_us", "end_us"], lock)
+    cols = read_columns(url, conn, sql, ["store_key", "day_of_week", "start_us", "end_us"])
     return pd.DataFrame(
         {
             "store_key": int_column(cols, "store_key"),
@@ -453,11 +463,11 @@ def _hours_frame(
 
 
 def _zones_frame(
-    url: str, conn: Connection, key: int | None, lock: Lock | None = None
+    url: str, conn: Connection, key: int | None
 ) -> pd.DataFrame:
     where = f" WHERE store_key = {int(key)}" if key is not None else ""
     sql = f"SELECT store_key, timezone_str FROM timezones{where} ORDER BY store_key"
-    cols = read_columns(url, conn, sql, ["store_key", "timezone_str"], lock)
+    cols = read_columns(url, conn, sql, ["store_key", "timezone_str"])
     return pd.DataFrame(
         {
             "store_key": int_column(cols, "store_key"),
@@ -487,13 +497,17 @@ def _categorical_ids(keys: np.ndarray, names: dict[int, str]) -> pd.Series:
     """Store ids as a categorical built straight from the integer keys: the engine
     factorizes store_id first, which on millions of Python strings costs as much
     as the rest of the report, and on a categorical is free."""
-    present = np.unique(keys)
+    present = np.flatnonzero(np.bincount(keys) > 0)
     labels = np.array([names[int(k)] for k in present], dtype=object)
     order = np.argsort(labels, kind="stable")  # code-point order, as the report sorts
-    code_of_key = np.zeros(int(present.max()) + 1, dtype=np.int64)
-    code_of_key[present[order]] = np.arange(len(present), dtype=np.int64)
+    # Codes as narrow as pandas keeps them, so they are gathered once, not recast.
+    code_type = np.int16 if len(present) < 2**15 else np.int32
+    code_of_key = np.zeros(int(present.max()) + 1, dtype=code_type)
+    code_of_key[present[order]] = np.arange(len(present), dtype=code_type)
     categories = pd.Index(labels[order])  # str dtype, as the loader's categories
-    return pd.Series(pd.Categorical.from_codes(code_of_key[keys], categories=categories))
+    # Every code is a valid category by construction: skip pandas' check.
+    codes = code_of_key[keys]
+    return pd.Series(pd.Categorical.from_codes(codes, categories=categories, validate=False))
 
 
 def _polls_frame(
@@ -505,7 +519,8 @@ def _polls_frame(
 ) -> pd.DataFrame:
     if len(keys) == 0:
         return empty_polls()
-    stamps = pd.DatetimeIndex(times.astype("datetime64[us]")).tz_localize("UTC")
+    instants = np.ascontiguousarray(times, dtype=np.int64).view("datetime64[us]")
+    stamps = pd.DatetimeIndex(instants, dtype="datetime64[us, UTC]")
     if categorical:
         ids = _categorical_ids(keys, names)
     else:

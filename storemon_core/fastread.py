@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import threading
 from typing import Any
 
 import numpy as np
@@ -71,11 +70,9 @@ def read_columns(
     conn: Connection,
     sql: str,
     names: list[str],
-    lock: threading.Lock | None = None,
 ) -> Columns:
     """Run `sql` (built from literal integers only, never user text) and return its
-    columns `names` as arrays. `conn` serves the driver path; reads running in
-    parallel threads pass a shared `lock` so they never use `conn` at once."""
+    columns `names` as arrays. `conn` serves the driver path."""
     choice = os.environ.get(READER_ENV, "auto")
     if choice != "driver" and connectorx_url(url) is not None:
         try:
@@ -84,15 +81,7 @@ def read_columns(
             if choice == "connectorx":
                 raise
             # A server or URL connectorx cannot handle still works through the driver.
-    if lock is None:
-        return read_with_driver(conn, sql, names)
-    with lock:
-        return read_with_driver(conn, sql, names)
-
-
-def can_read_in_parallel(url: str) -> bool:
-    """Whether bulk reads of `url` go through connectorx, each on its own connection."""
-    return os.environ.get(READER_ENV, "auto") != "driver" and connectorx_url(url) is not None
+    return read_with_driver(conn, sql, names)
 
 
 def int_column(columns: Columns, name: str) -> np.ndarray:
@@ -100,5 +89,8 @@ def int_column(columns: Columns, name: str) -> np.ndarray:
 
 
 def bool_column(columns: Columns, name: str) -> np.ndarray:
-    flags: np.ndarray = np.asarray(columns[name]).astype(np.int64) != 0
+    values = np.asarray(columns[name])
+    if values.dtype == object:  # Python ints or bools from the driver
+        values = values.astype(np.int64)
+    flags: np.ndarray = values != 0
     return flags
