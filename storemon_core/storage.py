@@ -10,6 +10,7 @@ leaves the database as it was.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -124,6 +125,26 @@ def _infile_allowed(conn: Connection) -> bool:
     return str(value).upper() in ("1", "ON")
 
 
+def _sorted_bulk_load(conn: Connection) -> bool:
+    """Whether the server builds the indexes of an empty table by sorting.
+
+    MariaDB does so for a transaction's first insert into an empty InnoDB table
+    made with unique and foreign key checks off, as its own importer does; the
+    importer turns it on only from 10.11.11, 11.4.5 and 11.7.2 (MDEV-34703)."""
+    found = re.match(r"(\d+)\.(\d+)\.(\d+)-MariaDB", str(
+        conn.exec_driver_sql("SELECT VERSION()").scalar()))
+    if found is None:
+        return False
+    major, minor, patch = (int(part) for part in found.groups())
+    version = (major, minor, patch)
+    return version >= (11, 7, 2) or (11, 4, 5) <= version < (11, 5, 0) or (
+        10, 11, 11) <= version < (10, 12, 0)
+
+
+def _table_is_empty(conn: Connection, table: str) -> bool:
+    return conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first() is None
+
+
 def _raw_execute(conn: Connection, sql: str, params: tuple[Any, ...] | None = None) -> None:
     raw = conn.connection.dbapi_connection
     assert raw is not None
@@ -209,6 +230,23 @@ def write_int_rows(
             progress(done / total, f"{table} {done:,} of {total:,}")
 
     if _infile_allowed(conn):
+        if known_new and _table_is_empty(conn, table) and _sorted_bulk_load(conn):
+            # A first load: one statement, so that the server sorts the rows into
+            # both indexes instead of inserting each into the ts index at random
+            # (measured: half the time). Only the table's emptiness is undone on
+            # rollback, which is all there was.
+            if progress:
+                progress(0.0, f"{table}: {total:,} rows in one bulk statement")
+            checks = conn.exec_driver_sql(
+                "SELECT @@SESSION.unique_checks, @@SESSION.foreign_key_checks").one()
+            _raw_execute(conn, "SET SESSION unique_checks = 0, foreign_key_checks = 0")
+            try:
+                _load_infile(conn, table, frame, "IGNORE")
+            finally:
+                _raw_execute(conn, "SET SESSION unique_checks = %s, foreign_key_checks = %s",
+                             (int(checks[0]), int(checks[1])))
+            report(total)
+            return
         if polls_upsert and known_new:
             parts = [(frame, "IGNORE")]
         elif polls_upsert:

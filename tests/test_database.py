@@ -228,6 +228,34 @@ def test_load_failing_midway_leaves_database_unchanged(
     assert poll_count(db) == len(export_inputs.polls.drop_duplicates(["store_id", "timestamp_utc"]))
 
 
+def bulk_path_expected(db: Database) -> bool:
+    if db.is_sqlite:
+        return False
+    with db.read() as conn:
+        return storage._sorted_bulk_load(conn)
+
+
+def test_first_load_failing_after_the_bulk_write_leaves_database_empty(
+    db: Database, export_inputs: Inputs
+) -> None:
+    # Into empty tables MariaDB takes the polls in one sorted bulk statement; the
+    # failure comes after it, before the commit.
+    empty = snapshot(db)
+    phases: list[str] = []
+
+    def explode(fraction: float, phase: str) -> None:
+        phases.append(phase)
+        if phase == "business hours":
+            raise ConnectionError("connection lost")
+
+    with pytest.raises(ConnectionError):
+        db.load(export_inputs, progress=explode)
+    assert any("one bulk statement" in p for p in phases) == bulk_path_expected(db)
+    assert snapshot(db) == empty
+    db.load(export_inputs)
+    assert report_text(db.read_inputs()) == report_text(export_inputs)
+
+
 def test_load_with_plain_inserts_on_mysql_too(
     db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -267,6 +295,31 @@ def test_killed_loader_process_leaves_database_unchanged(
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert "killing" in done.stdout
     assert snapshot(db) == before
+
+
+def test_loader_killed_after_a_first_bulk_write_leaves_database_empty(
+    db: Database, export_dir: Path
+) -> None:
+    empty = snapshot(db)
+    script = textwrap.dedent(
+        f"""
+        import os, signal
+        from pathlib import Path
+        from storemon_core.database import Database
+        from tests.conftest import load_dir
+        def die(fraction, phase):
+            if phase == "business hours":  # the polls are written, not committed
+                print("killing", flush=True)
+                os.kill(os.getpid(), signal.SIGKILL)
+        Database({db.url!r}).load(load_dir(Path({str(export_dir)!r})), progress=die)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr
+    assert "killing" in done.stdout
+    assert snapshot(db) == empty
 
 
 # ----------------------------------------------------------------- rejected rows and lookups
