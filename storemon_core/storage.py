@@ -236,7 +236,7 @@ def write_int_rows(
             # (measured: half the time). Only the table's emptiness is undone on
             # rollback, which is all there was.
             if progress:
-                progress(0.0, f"{table}: {total:,} rows in one bulk statement")
+                progress(0.0, f"{table} {total:,} in one bulk statement, indexes built by sorting")
             checks = conn.exec_driver_sql(
                 "SELECT @@SESSION.unique_checks, @@SESSION.foreign_key_checks").one()
             _raw_execute(conn, "SET SESSION unique_checks = 0, foreign_key_checks = 0")
