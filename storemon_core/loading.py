@@ -226,7 +226,7 @@ def _read_table(
                     quoted=quoted,
                 )
                 unterminated = int(len(data) > start and data[-1:] != b"\n")
-                if table.num_rows == int(np.count_nonzero(arr[start:] == 10)) + unterminated:
+                if table.num_rows == data.count(b"\n", start) + unterminated:
                     return common
                 # pyarrow skipped empty lines: rows are the non-empty lines after the header.
                 starts, ends, _ = _line_bounds(arr)
@@ -416,13 +416,58 @@ def _strip_suffix(col: pa.Array, suffix: str) -> pa.Array:
     return cut if pc.all(has).as_py() else pc.if_else(has, cut, col)
 
 
+def _string_bytes(col: pa.ChunkedArray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per chunk of a string column: its bytes, and each value's start and end in them.
+
+    Checks of a byte or two at fixed places of every value read these directly;
+    Arrow's string kernels would build a new string per value first."""
+    parts = []
+    for chunk in col.chunks:
+        n = len(chunk)
+        _, offsets_buffer, data_buffer = chunk.buffers()
+        offsets = np.frombuffer(offsets_buffer, dtype=np.int32, count=n + 1,
+                                offset=chunk.offset * 4).astype(np.int64)
+        data = (np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None
+                else np.zeros(0, dtype=np.uint8))
+        parts.append((data, offsets[:-1], offsets[1:]))
+    return parts
+
+
+def _byte_at(data: np.ndarray, at: np.ndarray, inside: np.ndarray) -> np.ndarray:
+    """data[at] where `inside`, else 0 (a byte no check looks for)."""
+    picked = np.zeros(len(at), dtype=np.uint8)
+    picked[inside] = data[at[inside]]
+    return picked
+
+
 def _padded(text: pa.ChunkedArray) -> bool:
-    """Whether any value starts or ends with white space (trimming copies every string)."""
-    for edge in (pc.starts_with, pc.ends_with):
-        for space in (" ", "\t", "\u00a0"):
-            if pc.any(edge(text, space)).as_py():
-                return True
+    """Whether any value starts or ends with a space, tab or no-break space
+    (trimming copies every string)."""
+    for data, start, end in _string_bytes(text):
+        some = end > start
+        first, last = _byte_at(data, start, some), _byte_at(data, end - 1, some)
+        edges = np.concatenate([first, last])
+        if ((edges == ord(" ")) | (edges == ord("\t"))).any():
+            return True
+        # U+00A0 is the bytes C2 A0 in UTF-8.
+        two = end - start >= 2
+        if (((first == 0xC2) & (_byte_at(data, start + 1, two) == 0xA0)).any()
+                or ((last == 0xA0) & (_byte_at(data, end - 2, two) == 0xC2)).any()):
+            return True
     return False
+
+
+def _shaped(text: pa.ChunkedArray) -> np.ndarray:
+    """Whether each value (suffix already cut) has the length of a full timestamp:
+    seconds, then nothing or a dot and 1 to 6 fraction digits (Arrow's cast also
+    takes shorter forms, and more digits)."""
+    masks = []
+    for data, start, end in _string_bytes(text):
+        length = end - start
+        long = (length >= 21) & (length <= 26)
+        dotted = _byte_at(data, start + 19, long) == ord(".")
+        masks.append((length == 19) | (long & dotted))
+    return np.concatenate(masks) if masks else np.zeros(0, dtype=bool)
 
 
 def _check_timestamps(col: pa.ChunkedArray, quoted: bool) -> tuple[np.ndarray, np.ndarray]:
@@ -440,11 +485,7 @@ def _check_timestamps(col: pa.ChunkedArray, quoted: bool) -> tuple[np.ndarray, n
         inner = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(text, 1, -1))
         text = pc.if_else(wrapped, inner, text)
     text = _strip_suffix(_strip_suffix(text, " UTC"), "Z")
-    length = pc.utf8_length(text)
-    long = pc.and_(pc.greater_equal(length, 21), pc.less_equal(length, 26))
-    dotted = pc.equal(pc.utf8_slice_codeunits(text, 19, 20), ".")
-    shaped = pc.or_(pc.equal(length, 19), pc.and_(long, dotted))
-    ok = np.asarray(shaped.to_numpy(zero_copy_only=False), dtype=bool)
+    ok = _shaped(text)
     micros = np.zeros(len(text), dtype=np.int64)
     idx = np.flatnonzero(ok)
     if len(idx) == 0:
@@ -562,12 +603,15 @@ def read_polls(
             (ts_ok, "unparseable timestamp_utc"),
         ],
     )
-    stamps = pd.DatetimeIndex(micros[keep].view("datetime64[us]")).tz_localize("UTC")
+    if not keep.all():
+        ids, micros, active = ids[keep], micros[keep], active[keep]
+    ids = _used_only(ids)
+    stamps = pd.DatetimeIndex(micros.view("datetime64[us]"), dtype="datetime64[us, UTC]")
     polls = pd.DataFrame(
         {
-            "store_id": pd.Series(_used_only(ids[keep])),
-            "timestamp_utc": pd.Series(stamps, dtype="datetime64[us, UTC]"),
-            "active": pd.Series(active[keep], dtype=bool),
+            "store_id": pd.Series(ids),
+            "timestamp_utc": pd.Series(stamps),
+            "active": pd.Series(active, dtype=bool),
         },
         columns=POLL_COLUMNS,
     )

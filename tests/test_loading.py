@@ -524,3 +524,52 @@ def test_zone_check_is_cached() -> None:
     read_timezones(_bytes("store_id,timezone_str\n" + "s1,America/Chicago\n" * 50))
     info = loading.is_timezone.cache_info()
     assert info.misses == 1
+
+
+# --------------------------------------------------------------------------- byte-level checks
+
+_PADDING = st.sampled_from(["", "", "", " ", "\t", "\u00a0"])
+_TIMESTAMP_TEXT = st.one_of(
+    st.tuples(
+        _PADDING,
+        st.sampled_from(["2023-01-22 12:09:39", "2024-02-29T23:59:59", "2023-02-30 12:09:39",
+                         "2023-01-22 12:09", "é023-01-22 12:09:39", "2023-01-22"]),
+        st.sampled_from(["", ".", ".5", ".388884", ".3888841", ".é", "é"]),
+        st.sampled_from(["", " UTC", "Z", " UTCZ"]),
+        _PADDING,
+    ).map("".join),
+    st.text(alphabet="0129-: .TUCZé\u00a0", max_size=30),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(_TIMESTAMP_TEXT, max_size=12),
+       cut=st.integers(0, 12), skip=st.integers(0, 3))
+def test_byte_checks_read_values_as_arrow_strings_do(values: list[str], cut: int,
+                                                     skip: int) -> None:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    # Several chunks, one of them a slice, as the CSV reader and take() produce.
+    array = pa.array(values, pa.string())
+    col = pa.chunked_array([array.slice(0, cut), array.slice(cut).slice(min(skip, 1))],
+                           pa.string())
+    texts = col.to_pylist()
+    padded = any(t[:1] in (" ", "\t", "\u00a0") or t[-1:] in (" ", "\t", "\u00a0")
+                 for t in texts)
+    assert loading._padded(col) == padded
+    length = pc.utf8_length(col).to_pylist()
+    dotted = [t[19:20] == "." for t in texts]
+    shaped = [n == 19 or (21 <= n <= 26 and d) for n, d in zip(length, dotted, strict=True)]
+    # Byte and character lengths differ only off ISO 8601, which the cast rejects anyway.
+    ascii_rows = [t.isascii() for t in texts]
+    got = loading._shaped(col).tolist()
+    assert [g for g, a in zip(got, ascii_rows, strict=True) if a] == [
+        s for s, a in zip(shaped, ascii_rows, strict=True) if a
+    ]
+    micros, ok = loading._check_timestamps(col, quoted=False)
+    for text, good, value in zip(texts, ok.tolist(), micros.tolist(), strict=True):
+        stripped = text.strip(" \t\u00a0").removesuffix(" UTC").removesuffix("Z")
+        expected = loading._one_timestamp(stripped) if len(stripped) in (19, *range(21, 27)) \
+            else (0, False)
+        assert (good, value if good else 0) == (expected[1], expected[0] if expected[1] else 0)
