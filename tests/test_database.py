@@ -266,24 +266,21 @@ def test_load_with_plain_inserts_on_mysql_too(
     assert report_text(db.read_inputs()) == report_text(export_inputs)
 
 
-def test_killed_loader_process_leaves_database_unchanged(
-    db: Database, export_dir: Path, export_inputs: Inputs
-) -> None:
-    times = export_inputs.polls["timestamp_utc"]
-    db.load(subset(export_inputs, times <= times.min() + pd.Timedelta(days=2)))
-    before = snapshot(db)
+def kill_loader(db: Database, export_dir: Path, when: str, setup: str = "pass") -> None:
+    """Load `export_dir` in a child process that SIGKILLs itself as soon as `when`
+    (an expression of `phase` and `seen`, the phases so far) holds."""
     script = textwrap.dedent(
         f"""
-        import os, signal, sys
+        import os, signal
+        from pathlib import Path
         from storemon_core import storage
         from storemon_core.database import Database
         from tests.conftest import load_dir
-        from pathlib import Path
-        storage.BATCH_ROWS = storage.INFILE_ROWS = 500
+        {setup}
         seen = []
         def die(fraction, phase):
             seen.append(phase)
-            if len(seen) == 4:
+            if {when}:
                 print("killing", flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
         Database({db.url!r}).load(load_dir(Path({str(export_dir)!r})), progress=die)
@@ -294,6 +291,16 @@ def test_killed_loader_process_leaves_database_unchanged(
     )
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert "killing" in done.stdout
+
+
+def test_killed_loader_process_leaves_database_unchanged(
+    db: Database, export_dir: Path, export_inputs: Inputs
+) -> None:
+    times = export_inputs.polls["timestamp_utc"]
+    db.load(subset(export_inputs, times <= times.min() + pd.Timedelta(days=2)))
+    before = snapshot(db)
+    # Small batches, killed after some of them were written.
+    kill_loader(db, export_dir, "len(seen) == 4", "storage.BATCH_ROWS = storage.INFILE_ROWS = 500")
     assert snapshot(db) == before
 
 
@@ -301,24 +308,8 @@ def test_loader_killed_after_a_first_bulk_write_leaves_database_empty(
     db: Database, export_dir: Path
 ) -> None:
     empty = snapshot(db)
-    script = textwrap.dedent(
-        f"""
-        import os, signal
-        from pathlib import Path
-        from storemon_core.database import Database
-        from tests.conftest import load_dir
-        def die(fraction, phase):
-            if phase == "business hours":  # the polls are written, not committed
-                print("killing", flush=True)
-                os.kill(os.getpid(), signal.SIGKILL)
-        Database({db.url!r}).load(load_dir(Path({str(export_dir)!r})), progress=die)
-        """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
-    assert done.returncode == -signal.SIGKILL, done.stderr
-    assert "killing" in done.stdout
+    # By "business hours" the polls are written, not yet committed.
+    kill_loader(db, export_dir, 'phase == "business hours"')
     assert snapshot(db) == empty
 
 
