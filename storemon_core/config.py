@@ -1,4 +1,4 @@
-"""Where the data lives: DATABASE_URL from the environment or a .env file.
+"""Settings from the environment or a .env file: chiefly where the data lives.
 
 The default is an SQLite file under data/, so the app runs without a server;
 production points DATABASE_URL at MySQL (mysql+pymysql://user:pw@host:3306/db).
@@ -36,6 +36,21 @@ def database_url() -> str:
     _load_dotenv()
     url = os.environ.get("DATABASE_URL", "").strip()
     return url or default_url()
+
+
+def int_setting(name: str, default: int, minimum: int = 0) -> int:
+    """A whole-number setting from the environment or .env, else `default`."""
+    _load_dotenv()
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value}")
+    return value
 
 
 def redact(url: str) -> str:

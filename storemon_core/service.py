@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Row, select, update
+from sqlalchemy import Row, delete, select, update
 
+from storemon_core.config import int_setting
 from storemon_core.database import (
     Database,
     open_database,
@@ -39,6 +40,11 @@ INTERRUPTED = "interrupted"
 # Reports computed at once; more wait their turn (each holds a week of polls).
 WORKERS_ENV = "STOREMON_REPORT_WORKERS"
 DEFAULT_WORKERS = 2
+# Finished reports are deleted this many days after they were requested (0: never),
+# so that a report an hour does not grow the table without end.
+RETENTION_ENV = "STOREMON_REPORT_RETENTION_DAYS"
+DEFAULT_RETENTION_DAYS = 30
+US_PER_DAY = 86_400_000_000
 # A running report's owner touches it this often; one silent for STALE_SECONDS
 # is taken for dead (its process was killed or its host lost).
 HEARTBEAT_SECONDS = 5.0
@@ -142,8 +148,9 @@ class ReportService:
     def __init__(self, db: Database, workers: int | None = None) -> None:
         self.db = db
         db.create_schema()
-        count = workers or int(os.environ.get(WORKERS_ENV, DEFAULT_WORKERS))
-        self._pool = ThreadPoolExecutor(max_workers=max(1, count), thread_name_prefix="report")
+        count = workers or int_setting(WORKERS_ENV, DEFAULT_WORKERS, minimum=1)
+        self.retention_days = int_setting(RETENTION_ENV, DEFAULT_RETENTION_DAYS)
+        self._pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="report")
         self._active: set[str] = set()
         self._lock = threading.Lock()
         # Reports queued together usually share as_of: read their inputs once.
@@ -152,6 +159,7 @@ class ReportService:
         self._inputs_lock = threading.Lock()
         self._stop = threading.Event()
         self.fail_orphans()
+        self.prune_reports()
         self._heart = threading.Thread(target=self._beat, name="report-heartbeat", daemon=True)
         self._heart.start()
 
@@ -264,6 +272,18 @@ class ReportService:
         for report_id in orphans:
             self._finish_failed(report_id, INTERRUPTED)
         return len(orphans)
+
+    def prune_reports(self, now_us: int | None = None) -> int:
+        """Delete finished reports requested more than `retention_days` ago; returns
+        how many. Running reports are never touched."""
+        if self.retention_days == 0:
+            return 0
+        cutoff = (now_us if now_us is not None else _now_us()) - self.retention_days * US_PER_DAY
+        with self.db.write() as conn:
+            deleted = conn.execute(
+                delete(reports).where(reports.c.requested_at < cutoff, reports.c.status != RUNNING)
+            )
+        return int(deleted.rowcount)
 
     def shutdown(self, wait: bool = True) -> None:
         self._stop.set()
@@ -379,6 +399,9 @@ class ReportService:
                 with self._inputs_lock:
                     # Nothing queued: do not hold a week of polls in memory.
                     self._inputs, self._inputs_key = None, None
+                # Housekeeping is a courtesy: a busy database only delays it.
+                with contextlib.suppress(Exception):
+                    self.prune_reports()
 
 
 _services: dict[str, ReportService] = {}

@@ -249,3 +249,61 @@ def test_orphans_of_other_hosts_fail_once_their_heartbeat_is_stale(loaded: Datab
             assert state is not None and state.status == FAILED and state.error == INTERRUPTED
     finally:
         service.shutdown()
+
+
+def _insert_report(db: Database, report_id: str, status: str, requested_us: int) -> None:
+    with db.write() as conn:
+        conn.execute(
+            reports.insert().values(
+                id=report_id,
+                status=status,
+                progress=1.0,
+                phase="done",
+                requested_at=requested_us,
+                owner=service_module._owner(),
+                heartbeat=requested_us,
+            )
+        )
+
+
+def test_finished_reports_older_than_the_retention_are_deleted(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    day_us = service_module.US_PER_DAY
+    now_us = timestamp_to_us(pd.Timestamp.now(tz="UTC"))
+    complete = service_module.COMPLETE
+    _insert_report(loaded, "old-complete-000000000000", complete, now_us - 31 * day_us)
+    _insert_report(loaded, "old-failed-00000000000000", FAILED, now_us - 40 * day_us)
+    _insert_report(loaded, "recent-complete-000000000", complete, now_us - 29 * day_us)
+    # Still running in this very process (its owner is alive): never deleted.
+    _insert_report(loaded, "old-but-running-000000000", RUNNING, now_us - 60 * day_us)
+
+    monkeypatch.setenv(service_module.RETENTION_ENV, "0")
+    keep_all = ReportService(loaded)  # pruning runs on start; 0 keeps every report
+    try:
+        assert keep_all.list_reports()["report_id"].nunique() == 4
+    finally:
+        keep_all.shutdown()
+
+    monkeypatch.setenv(service_module.RETENTION_ENV, "30")
+    service = ReportService(loaded)
+    try:
+        kept = set(service.list_reports()["report_id"])
+        assert kept == {"recent-complete-000000000", "old-but-running-000000000"}
+        assert service.get_report("old-complete-000000000000") is None
+        # A report finishing runs the housekeeping again, as time goes by.
+        assert service.prune_reports(now_us + 2 * day_us) == 1
+    finally:
+        service.shutdown()
+
+
+def test_bad_service_settings_are_named(
+    loaded: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(service_module.RETENTION_ENV, "a month")
+    with pytest.raises(ValueError, match="STOREMON_REPORT_RETENTION_DAYS must be a whole number"):
+        ReportService(loaded)
+    monkeypatch.setenv(service_module.RETENTION_ENV, "30")
+    monkeypatch.setenv(service_module.WORKERS_ENV, "0")
+    with pytest.raises(ValueError, match="STOREMON_REPORT_WORKERS must be at least 1"):
+        ReportService(loaded)
