@@ -43,12 +43,24 @@ def routes(service: ServiceFactory | None = None) -> list[Route]:
     one for DATABASE_URL), so tests can point the routes at their own database."""
     factory: ServiceFactory = service or (lambda: get_service())
 
+    def reports_service() -> ReportService | JSONResponse:
+        try:
+            return factory()
+        except OperationalError as exc:
+            return _unavailable(exc)
+        except ValueError as exc:  # a setting that cannot be read: the operator's to fix
+            return JSONResponse({"status": "Unavailable", "error": f"configuration: {exc}"},
+                                status_code=503)
+
     # Plain (sync) endpoints: Starlette runs them in its thread pool, so the
     # blocking database calls never stall the server's event loop.
     def trigger_report(request: Request) -> Response:
         as_of = request.query_params.get("as_of") or None
+        svc = reports_service()
+        if isinstance(svc, JSONResponse):
+            return svc
         try:
-            report_id = factory().trigger_report(as_of)
+            report_id = svc.trigger_report(as_of)
         except (ValueError, TypeError) as exc:
             return JSONResponse(
                 {"status": "Bad request", "error": f"as_of: {exc}"}, status_code=400
@@ -61,8 +73,11 @@ def routes(service: ServiceFactory | None = None) -> list[Route]:
         report_id = request.query_params.get("report_id", "")
         if not REPORT_ID_RE.fullmatch(report_id):
             return _not_found()
+        svc = reports_service()
+        if isinstance(svc, JSONResponse):
+            return svc
         try:
-            state = factory().get_report(report_id)
+            state = svc.get_report(report_id)
         except OperationalError as exc:
             return _unavailable(exc)
         if state is None:

@@ -127,6 +127,18 @@ def test_bad_as_of_is_400(client: TestClient) -> None:
     assert response.json()["status"] == "Bad request"
 
 
+def test_unreadable_setting_is_503_naming_it(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The real factory, as the server has it: the service reads its settings.
+    monkeypatch.setenv("STOREMON_REPORT_RETENTION_DAYS", "a month")
+    client = TestClient(Starlette(routes=routes(lambda: ReportService(db))))
+    for response in (client.get("/trigger_report"),
+                     client.get("/get_report", params={"report_id": "x" * 32})):
+        assert response.status_code == 503
+        assert "STOREMON_REPORT_RETENTION_DAYS" in response.json()["error"]
+
+
 def test_unreachable_database_is_503() -> None:
     def down() -> ReportService:
         raise OperationalError("connect", {}, ConnectionRefusedError("refused"))
