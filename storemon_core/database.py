@@ -43,6 +43,8 @@ from storemon_core.schema import (
 from storemon_core.storage import KEY_CHUNK, LoadStats, Progress, is_mysql, load_inputs
 
 WEEK_US = 7 * 24 * 3600 * 1_000_000
+# Reads of one report's inputs, when loads keep committing in between.
+READ_ATTEMPTS = 3
 SQLITE_BUSY_SECONDS = 60
 _EPOCH = pd.Timestamp(0, tz="UTC")
 
@@ -216,6 +218,16 @@ class Database:
             if newest is None:
                 return Inputs()
             as_of_us = timestamp_to_us(newest)
+        # The reads are separate queries (connectorx opens its own connections), so
+        # a load committing between them would mix two states: read again then.
+        for _ in range(READ_ATTEMPTS - 1):
+            version = self.data_version()
+            inputs = self._read_inputs_at(as_of_us, categorical_ids)
+            if self.data_version() == version:
+                return inputs
+        return self._read_inputs_at(as_of_us, categorical_ids)
+
+    def _read_inputs_at(self, as_of_us: int, categorical_ids: bool) -> Inputs:
         start_us = as_of_us - WEEK_US
         url = self.url
         with self.read() as conn:

@@ -98,6 +98,28 @@ def test_real_2023_exports_load_and_report_like_the_csv(db: Database) -> None:
     assert report_text(db.read_inputs()) == report_text(inputs)
 
 
+def test_a_load_committing_during_a_read_is_read_again(
+    db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    times = export_inputs.polls["timestamp_utc"]
+    as_of = times.max()
+    db.load(subset(export_inputs, times <= as_of - pd.Timedelta(days=1)))
+    read_once = Database._read_inputs_at
+    reads: list[int] = []
+
+    def read_while_a_load_commits(self: Database, as_of_us: int, categorical: bool) -> Inputs:
+        inputs = read_once(self, as_of_us, categorical)
+        if not reads:
+            db.load(export_inputs)  # the last day's polls arrive between the queries
+        reads.append(as_of_us)
+        return inputs
+
+    monkeypatch.setattr(Database, "_read_inputs_at", read_while_a_load_commits)
+    got = db.read_inputs(as_of)
+    assert len(reads) == 2
+    assert report_text(got, as_of) == report_text(export_inputs, as_of)
+
+
 def test_frames_have_the_loader_dtypes(db: Database, export_inputs: Inputs) -> None:
     db.load(export_inputs)
     got = db.read_inputs()
