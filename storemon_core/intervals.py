@@ -69,10 +69,12 @@ class IntervalSet:
 
     def contains(self, points: I64) -> npt.NDArray[np.bool_]:
         """Whether each point lies in the set (starts included, ends excluded)."""
+        if len(self.starts) == 0:
+            return np.zeros(len(points), dtype=bool)
         if not _many_sorted(points, len(self.starts)):
-            # A point is inside when one more interval has started at or before
-            # it than has ended.
-            opened: npt.NDArray[np.bool_] = rank(self.starts, points) > rank(self.ends, points)
+            # Inside the last interval starting at or before the point, or in none.
+            j = rank(self.starts, points) - 1
+            opened: npt.NDArray[np.bool_] = (j >= 0) & (points < self.ends[np.maximum(j, 0)])
             return opened
         # Sorted points fall into runs between consecutive edges that alternate
         # outside, inside, ..., outside: one search per edge, then a bool per point.
