@@ -63,28 +63,24 @@ def status_spans(fleet: Fleet) -> StatusSpans:
     lane_start = fleet.lane_start(lanes)
     starts = lane_start.copy()
     ends = lane_start + fleet.span
-    if len(at) > 1:
-        same_store = lanes[1:] == lanes[:-1]
-        midpoint = (at[:-1] + at[1:]) // 2
-        np.copyto(starts[1:], midpoint, where=same_store)
-        np.copyto(ends[:-1], midpoint, where=same_store)
-        hours_at_start = fleet.hours.measure_before(starts)  # sorted, as the polls are
-        # Spans tile each lane: a span ends where the next one of its store starts.
-        hours_at_end = np.empty_like(hours_at_start)
-        hours_at_end[:-1] = hours_at_start[1:]
-        last = np.r_[~same_store, True]
-        hours_at_end[last] = fleet.hours.measure_before(ends[last])
-    else:
-        hours_at_start = fleet.hours.measure_before(starts)
-        hours_at_end = fleet.hours.measure_before(ends)
+    same_store = lanes[1:] == lanes[:-1]
+    midpoint = (at[:-1] + at[1:]) // 2
+    np.copyto(starts[1:], midpoint, where=same_store)
+    np.copyto(ends[:-1], midpoint, where=same_store)
+    hours_at_start = fleet.hours.measure_before(starts)  # sorted, as the polls are
+    # Spans tile each lane: a span ends where the next one of its store starts.
+    hours_at_end = np.empty_like(hours_at_start)
+    hours_at_end[:-1] = hours_at_start[1:]
+    last = np.append(~same_store, True)[: len(at)]
+    hours_at_end[last] = fleet.hours.measure_before(ends[last])
     return StatusSpans(lanes, starts, ends, active, hours_at_start, hours_at_end)
 
 
-def window_time(fleet: Fleet, spans: StatusSpans, length_us: int,
-                totals: RunningTotals | None = None) -> tuple[I64, I64, I64]:
+def window_time(fleet: Fleet, spans: StatusSpans, totals: RunningTotals,
+                length_us: int) -> tuple[I64, I64, I64]:
     """Business time, uptime and downtime per store in [as_of - length, as_of], in µs.
 
-    `totals` are `spans.running_totals()`, passed in when several windows share them.
+    `totals` are `spans.running_totals()`, shared by every window.
     """
     stores = len(fleet.store_ids)
     lane_start = fleet.lane_start(np.arange(stores, dtype=np.int64))
@@ -96,13 +92,12 @@ def window_time(fleet: Fleet, spans: StatusSpans, length_us: int,
     # whole ones after the first, and the first cut at the window's start.
     # Spans are sorted on the axis and lanes are laid end to end, so one search
     # per store finds that first span.
-    sums = totals if totals is not None else spans.running_totals(stores)
-    run_end = sums.run_end
+    run_end = totals.run_end
     first = np.minimum(np.searchsorted(spans.ends, window_start, side="right"), run_end)
     has_first = first < run_end
     after = np.minimum(first + 1, run_end)
-    uptime = sums.up_before[run_end] - sums.up_before[after]
-    downtime = sums.down_before[run_end] - sums.down_before[after]
+    uptime = totals.up_before[run_end] - totals.up_before[after]
+    downtime = totals.down_before[run_end] - totals.down_before[after]
 
     at = first[has_first]
     # The clock never runs backwards: reading it at the later of the span's start

@@ -51,7 +51,7 @@ def fleet_report(fleet: Fleet) -> pd.DataFrame:
 
     columns: dict[str, object] = {"store_id": fleet.store_ids}
     for name, length in WINDOWS.items():
-        business, uptime, downtime = window_time(fleet, spans, length, totals)
+        business, uptime, downtime = window_time(fleet, spans, totals, length)
         unit = UNIT_US[name]
         columns[f"uptime_last_{name}"] = uptime / unit
         columns[f"downtime_last_{name}"] = downtime / unit
