@@ -96,14 +96,10 @@ def _keys_for(frame: pd.DataFrame, keys: dict[str, int]) -> npt.NDArray[np.int64
     return per_unique[codes]
 
 
-def prepare_polls(
-    frame: pd.DataFrame, keys: dict[str, int], store_keys: npt.NDArray[np.int64] | None = None
-) -> pd.DataFrame:
+def prepare_polls(frame: pd.DataFrame, store_keys: npt.NDArray[np.int64]) -> pd.DataFrame:
     """One row per (store_key, ts), sorted; a store reported both active and inactive
     at one instant counts as inactive (SPEC.md), so duplicates keep the AND.
-    `store_keys` are the rows' keys when already known."""
-    if store_keys is None:
-        store_keys = _keys_for(frame, keys)
+    `store_keys` are the rows' keys."""
     times = to_us(frame["timestamp_utc"])
     active = np.asarray(frame["active"], dtype=bool)
     order = np.lexsort((times, store_keys))
@@ -400,7 +396,7 @@ def load_inputs(
     stores_added = after_stores - before_stores
 
     key_of_id = np.array([keys[str(s)] for s in poll_ids], dtype=np.int64)
-    table = prepare_polls(inputs.polls, keys, key_of_id[codes] if len(codes) else None)
+    table = prepare_polls(inputs.polls, key_of_id[codes])
     # Polls are the bulk of the work: 5%..90% of the progress.
     step(0.05, "polls: comparing with stored ones")
     added = write_polls(url, conn, table, lambda f, p: step(0.05 + 0.85 * f, p))
