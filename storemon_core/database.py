@@ -20,12 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storemon_core.config import database_url, describe, redact
-from storemon_core.fastread import (
-    Columns,
-    bool_column,
-    int_column,
-    read_columns,
-)
+from storemon_core.fastread import Columns, bool_column, int_column, read_columns
 from storemon_core.frames import (
     Inputs,
     empty_polls,
@@ -419,9 +414,7 @@ def _store_names(url: str, conn: Connection) -> dict[int, str]:
     return dict(zip(int_column(cols, "id").tolist(), map(str, cols["store_id"]), strict=True))
 
 
-def _week_polls(
-    url: str, conn: Connection, start_us: int, as_of_us: int
-) -> PollArrays:
+def _week_polls(url: str, conn: Connection, start_us: int, as_of_us: int) -> PollArrays:
     sql = (
         "SELECT store_key, ts, active FROM polls "
         f"WHERE ts >= {int(start_us)} AND ts <= {int(as_of_us)}"
@@ -466,9 +459,7 @@ def _quiet_stores_newest(
     )
 
 
-def _hours_frame(
-    url: str, conn: Connection, key: int | None
-) -> pd.DataFrame:
+def _hours_frame(url: str, conn: Connection, key: int | None) -> pd.DataFrame:
     where = f" WHERE store_key = {int(key)}" if key is not None else ""
     sql = f"SELECT store_key, day_of_week, start_us, end_us FROM business_hours{where} ORDER BY id"
     cols = read_columns(url, conn, sql, ["store_key", "day_of_week", "start_us", "end_us"])
@@ -482,9 +473,7 @@ def _hours_frame(
     )
 
 
-def _zones_frame(
-    url: str, conn: Connection, key: int | None
-) -> pd.DataFrame:
+def _zones_frame(url: str, conn: Connection, key: int | None) -> pd.DataFrame:
     where = f" WHERE store_key = {int(key)}" if key is not None else ""
     sql = f"SELECT store_key, timezone_str FROM timezones{where} ORDER BY store_key"
     cols = read_columns(url, conn, sql, ["store_key", "timezone_str"])

@@ -65,12 +65,7 @@ def read_with_driver(conn: Connection, sql: str, names: list[str]) -> Columns:
     return {name: np.array(columns[i]) for i, name in enumerate(names)}
 
 
-def read_columns(
-    url: str,
-    conn: Connection,
-    sql: str,
-    names: list[str],
-) -> Columns:
+def read_columns(url: str, conn: Connection, sql: str, names: list[str]) -> Columns:
     """Run `sql` (built from literal integers only, never user text) and return its
     columns `names` as arrays. `conn` serves the driver path."""
     choice = os.environ.get(READER_ENV, "auto")
