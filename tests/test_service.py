@@ -182,19 +182,26 @@ def test_empty_database_gives_failed(db: Database) -> None:
     assert state is not None and state.status == FAILED and "no polls" in (state.error or "")
 
 
-def _insert_running(db: Database, report_id: str, owner: str, heartbeat_us: int) -> None:
+def _insert_report(
+    db: Database, report_id: str, status: str, requested_us: int, owner: str | None = None
+) -> None:
+    """A report row as another process (or this one, by default) would have written it."""
     with db.write() as conn:
         conn.execute(
             reports.insert().values(
                 id=report_id,
-                status=RUNNING,
+                status=status,
                 progress=0.4,
                 phase="computing",
-                requested_at=heartbeat_us,
-                owner=owner,
-                heartbeat=heartbeat_us,
+                requested_at=requested_us,
+                owner=owner or service_module._owner(),
+                heartbeat=requested_us,
             )
         )
+
+
+def _insert_running(db: Database, report_id: str, owner: str, heartbeat_us: int) -> None:
+    _insert_report(db, report_id, RUNNING, heartbeat_us, owner)
 
 
 def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Database) -> None:
@@ -249,21 +256,6 @@ def test_orphans_of_other_hosts_fail_once_their_heartbeat_is_stale(loaded: Datab
             assert state is not None and state.status == FAILED and state.error == INTERRUPTED
     finally:
         service.shutdown()
-
-
-def _insert_report(db: Database, report_id: str, status: str, requested_us: int) -> None:
-    with db.write() as conn:
-        conn.execute(
-            reports.insert().values(
-                id=report_id,
-                status=status,
-                progress=1.0,
-                phase="done",
-                requested_at=requested_us,
-                owner=service_module._owner(),
-                heartbeat=requested_us,
-            )
-        )
 
 
 def test_finished_reports_older_than_the_retention_are_deleted(
