@@ -24,7 +24,7 @@ if __name__ == "__main__":
 else:
     from streamlit.runtime.pages_manager import PagesManager
 
-    from storemon_core.api import routes
+    from storemon_core.service.api import routes
 
     # Streamlit treats a `pages/` folder as the old file-per-page layout until the
     # first session reaches st.navigation, so a fresh server's first visitor to a

@@ -22,19 +22,19 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storemon_core.database import (  # noqa: E402
+from storemon_core.db.columns import READER_ENV, read_with_connectorx, read_with_driver  # noqa: E402
+from storemon_core.db.database import (  # noqa: E402
     WEEK_US,
     Database,
     _week_polls,
     create_database_if_missing,
     timestamp_to_us,
 )
-from storemon_core.fastread import READER_ENV, read_with_connectorx, read_with_driver  # noqa: E402
+from storemon_core.engine.uptime import uptime_report  # noqa: E402
+from storemon_core.exports.loading import load_exports  # noqa: E402
 from storemon_core.frames import Inputs  # noqa: E402
-from storemon_core.loading import load_exports  # noqa: E402
-from storemon_core.report import report_csv  # noqa: E402
-from storemon_core.sample_data import generate_exports, write_exports  # noqa: E402
-from storemon_core.uptime import uptime_report  # noqa: E402
+from storemon_core.output.report_csv import report_csv  # noqa: E402
+from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_2023 = Path("/work/shared/data/real/2023")

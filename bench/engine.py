@@ -5,7 +5,7 @@ three exports (real 2023 hours and zones when present), then runs, each in a
 fresh process:
 
   pandas   pd.read_csv of the three files + pd.to_datetime of the timestamps
-  full     storemon_core.loading.load_exports -> uptime_report -> report_csv
+  full     storemon_core.exports.loading.load_exports -> uptime_report -> report_csv
   engine   uptime_report alone on frames loaded beforehand (median of 3 runs)
 
 Times are the best of --repeat fresh processes; peak is the largest resident
@@ -54,7 +54,7 @@ def paths(directory: Path) -> tuple[Path, Path, Path]:
 
 
 def step_generate(directory: Path, stores: int, days: int, missed: float, seed: int) -> None:
-    from storemon_core.sample_data import generate_exports, write_exports
+    from storemon_core.sample.generate import generate_exports, write_exports
 
     real = REAL_2023 if (REAL_2023 / "menu_hours.csv").is_file() else None
     start = time.perf_counter()
@@ -77,7 +77,7 @@ def step_generate(directory: Path, stores: int, days: int, missed: float, seed: 
 def step_imports() -> None:
     import pandas  # noqa: F401
 
-    from storemon_core import loading, report, uptime  # noqa: F401
+    from storemon_core.engine import uptime  # noqa: F401
 
     emit({})
 
@@ -102,9 +102,9 @@ def step_pandas(directory: Path) -> None:
 
 
 def step_full(directory: Path) -> None:
-    from storemon_core.loading import load_exports
-    from storemon_core.report import report_csv
-    from storemon_core.uptime import uptime_report
+    from storemon_core.engine.uptime import uptime_report
+    from storemon_core.exports.loading import load_exports
+    from storemon_core.output.report_csv import report_csv
 
     start, cpu = time.perf_counter(), time.process_time()
     inputs = load_exports(*paths(directory))
@@ -128,8 +128,8 @@ def step_full(directory: Path) -> None:
 
 
 def step_engine(directory: Path, runs: int) -> None:
-    from storemon_core.loading import load_exports
-    from storemon_core.uptime import uptime_report
+    from storemon_core.engine.uptime import uptime_report
+    from storemon_core.exports.loading import load_exports
 
     inputs = load_exports(*paths(directory))
     times, cpus = [], []

@@ -11,12 +11,13 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from storemon_core import config, dashboard
-from storemon_core.database import Database, open_database
+from storemon_core import config
+from storemon_core.db.database import Database, open_database
+from storemon_core.engine.timeline import StoreTimeline
+from storemon_core.exports.loading import InputError
 from storemon_core.frames import Inputs
-from storemon_core.loading import InputError
-from storemon_core.service import ReportService, get_service
-from storemon_core.timeline import StoreTimeline
+from storemon_core.service.reports import ReportService, get_service
+from storemon_core.views import dashboard
 
 
 def database() -> Database:

@@ -12,8 +12,9 @@ from pages._common import (
     rejected_rows,
     validated_uploads,
 )
-from storemon_core import config, dashboard
-from storemon_core.loading import InputError
+from storemon_core import config
+from storemon_core.exports.loading import InputError
+from storemon_core.views import dashboard
 
 st.title("Data")
 url = config.database_url()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._common import report_table, service
-from storemon_core import charts, dashboard
+from storemon_core.views import charts, dashboard
 
 st.title("Fleet overview")
 svc = service()

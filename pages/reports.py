@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._common import data_version, newest_poll, service
-from storemon_core import dashboard
+from storemon_core.views import dashboard
 
 POLL_SECONDS = 1.0
 

@@ -12,8 +12,8 @@ from pages._common import (
     service,
     store_view,
 )
-from storemon_core import charts, dashboard
-from storemon_core.report import REPORT_COLUMNS
+from storemon_core.engine.uptime import REPORT_COLUMNS
+from storemon_core.views import charts, dashboard
 
 ROW_LABELS = {
     "uptime_last_hour": "Up, hour (min)",

@@ -1,4 +1,4 @@
-"""Write a deterministic, realistic set of the three exports (see storemon_core.sample_data).
+"""Write a deterministic, realistic set of the three exports (see storemon_core.sample.generate).
 
 python scripts/make_sample_data.py --out data/sample
 python scripts/make_sample_data.py --out /tmp/big --stores 14000 --days 9 --seed 1
@@ -16,7 +16,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from storemon_core.sample_data import DEFAULT_END, generate_exports, write_exports  # noqa: E402
+from storemon_core.sample.generate import DEFAULT_END, generate_exports, write_exports  # noqa: E402
 
 # Real 2023 hours and zones, used when this machine has them.
 REAL_DIR = ROOT.parent / "shared" / "data" / "real" / "2023"

@@ -5,7 +5,7 @@ time zones into the numbers SPEC.md defines; loaders, the database, the report
 service and the dashboard feed it or show what it returns.
 """
 
-from storemon_core.report import EXTENDED_COLUMNS, REPORT_COLUMNS, report_csv
-from storemon_core.uptime import uptime_report
+from storemon_core.engine.uptime import EXTENDED_COLUMNS, REPORT_COLUMNS, uptime_report
+from storemon_core.output.report_csv import report_csv
 
 __all__ = ["EXTENDED_COLUMNS", "REPORT_COLUMNS", "report_csv", "uptime_report"]

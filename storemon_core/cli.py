@@ -15,8 +15,8 @@ from typing import TextIO
 
 import pandas as pd
 
+from storemon_core.exports.loading import InputError, format_rejections, load_exports
 from storemon_core.frames import Inputs
-from storemon_core.loading import InputError, format_rejections, load_exports
 
 EXIT_INPUT = 2
 
@@ -88,7 +88,7 @@ def _parse_as_of(text: str | None) -> pd.Timestamp | None:
 def _read_database(as_of: pd.Timestamp | None, err: TextIO) -> Inputs:
     # Imported here so the CSV path works without the database layer and its drivers.
     from storemon_core.config import database_url, redact
-    from storemon_core.database import open_database
+    from storemon_core.db.database import open_database
 
     url = database_url()
     print(f"reading database {redact(url)}", file=err, flush=True)
@@ -96,8 +96,8 @@ def _read_database(as_of: pd.Timestamp | None, err: TextIO) -> Inputs:
 
 
 def _report(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from storemon_core.report import report_csv
-    from storemon_core.uptime import uptime_report
+    from storemon_core.engine.uptime import uptime_report
+    from storemon_core.output.report_csv import report_csv
 
     progress = _Progress(err)
     as_of = _parse_as_of(args.as_of)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from storemon_core.database import Database
+from storemon_core.db.database import Database
 from storemon_core.frames import Inputs
 
 DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/storemon_test"
@@ -84,7 +84,7 @@ def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small generated export set (store_status.csv, menu_hours.csv, timezones.csv),
     with real 2023 hours and zones when the real exports are on this machine, plus a
     store whose polls all predate the last week (reported with zeros)."""
-    from storemon_core.sample_data import generate_exports, write_exports
+    from storemon_core.sample.generate import generate_exports, write_exports
 
     out = tmp_path_factory.mktemp("exports")
     exports = generate_exports(
@@ -103,7 +103,7 @@ def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load_dir(directory: Path) -> Inputs:
-    from storemon_core.loading import load_exports
+    from storemon_core.exports.loading import load_exports
 
     return load_exports(
         directory / "store_status.csv", directory / "menu_hours.csv", directory / "timezones.csv"

@@ -12,13 +12,13 @@ from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from storemon_core import service as service_module
-from storemon_core.api import routes
-from storemon_core.database import Database
+from storemon_core.db.database import Database
+from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
-from storemon_core.report import report_csv
-from storemon_core.service import ReportService
-from storemon_core.uptime import uptime_report
+from storemon_core.output.report_csv import report_csv
+from storemon_core.service import reports as service_module
+from storemon_core.service.api import routes
+from storemon_core.service.reports import ReportService
 from tests.test_service import Gate
 
 

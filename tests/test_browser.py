@@ -21,9 +21,9 @@ import httpx2 as httpx
 import pandas as pd
 import pytest
 
-from storemon_core import dashboard
-from storemon_core.database import open_database
-from storemon_core.service import get_service
+from storemon_core.db.database import open_database
+from storemon_core.service.reports import get_service
+from storemon_core.views import dashboard
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"

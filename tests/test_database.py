@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from storemon_core import storage
-from storemon_core.database import Database
+from storemon_core.db import loads as storage
+from storemon_core.db.database import Database
+from storemon_core.db.schema import DATA_TABLES, business_hours, polls, stores, timezones
+from storemon_core.engine.uptime import uptime_report
+from storemon_core.exports.loading import load_exports
 from storemon_core.frames import Inputs
-from storemon_core.loading import load_exports
-from storemon_core.report import report_csv
-from storemon_core.schema import DATA_TABLES, business_hours, polls, stores, timezones
-from storemon_core.uptime import uptime_report
+from storemon_core.output.report_csv import report_csv
 from tests.conftest import REAL_2023
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -295,8 +295,8 @@ def kill_loader(db: Database, export_dir: Path, when: str, setup: str = "pass") 
         f"""
         import os, signal
         from pathlib import Path
-        from storemon_core import storage
-        from storemon_core.database import Database
+        from storemon_core.db import loads as storage
+        from storemon_core.db.database import Database
         from tests.conftest import load_dir
         {setup}
         seen = []

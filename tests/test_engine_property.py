@@ -11,8 +11,8 @@ from builders import row
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon_core.timeline import store_timeline
-from storemon_core.uptime import uptime_report
+from storemon_core.engine.timeline import store_timeline
+from storemon_core.engine.uptime import uptime_report
 
 ZONES = ["America/Chicago", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "UTC"]
 # Polls fall in the ten days around the US autumn change, so some weeks contain it.

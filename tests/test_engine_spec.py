@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 from builders import hours, polls, row, zones
 
-from storemon_core.report import REPORT_COLUMNS, report_csv
-from storemon_core.uptime import uptime_report
+from storemon_core.engine.uptime import REPORT_COLUMNS, uptime_report
+from storemon_core.output.report_csv import report_csv
 
 H = 1.0  # hours
 MIN = 1 / 60  # an hour's worth of minutes, in hours

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from storemon_core.intervals import IntervalSet, rank
+from storemon_core.engine.intervals import IntervalSet, rank
 
 values = st.lists(st.integers(-50, 50), max_size=60)
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon_core import loading
-from storemon_core.loading import (
+from storemon_core.exports import loading
+from storemon_core.exports.loading import (
     InputError,
     format_rejections,
     load_exports,

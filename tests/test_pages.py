@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from storemon_core import dashboard
-from storemon_core.database import Database, open_database
+from storemon_core.db.database import Database, open_database
+from storemon_core.engine.uptime import REPORT_COLUMNS
 from storemon_core.frames import Inputs
-from storemon_core.report import REPORT_COLUMNS
-from storemon_core.service import get_service
+from storemon_core.service.reports import get_service
+from storemon_core.views import dashboard
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGES = ["pages/overview.py", "pages/reports.py", "pages/store.py", "pages/data.py"]

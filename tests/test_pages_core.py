@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 import pytest
 
-from storemon_core import charts, dashboard
 from storemon_core.frames import FileSummary, Inputs
+from storemon_core.views import charts, dashboard, display
 
 
 def _report(rows: list[tuple[str, str, float, float, float, float, float, float]]) -> pd.DataFrame:
@@ -123,8 +123,8 @@ def test_history_table_newest_first() -> None:
 
 def test_display_time_converts_to_local_wall_clock() -> None:
     utc = pd.Series(pd.to_datetime(["2023-01-22 12:00:00"], utc=True))
-    assert dashboard.to_display_time(utc, "America/Chicago")[0] == pd.Timestamp("2023-01-22 06:00")
-    assert dashboard.to_display_time(utc, None)[0] == pd.Timestamp("2023-01-22 12:00")
+    assert display.to_display_time(utc, "America/Chicago")[0] == pd.Timestamp("2023-01-22 06:00")
+    assert display.to_display_time(utc, None)[0] == pd.Timestamp("2023-01-22 12:00")
 
 
 def test_report_row_and_csv_row_agree() -> None:

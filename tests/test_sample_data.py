@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from storemon_core.exports.loading import load_exports
 from storemon_core.frames import DEFAULT_TIMEZONE, Inputs
-from storemon_core.loading import load_exports
-from storemon_core.sample_data import (
+from storemon_core.sample.generate import (
     DEFAULT_END,
     HOURS_HEADER,
     STATUS_HEADER,

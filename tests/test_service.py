@@ -13,13 +13,13 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from storemon_core import service as service_module
-from storemon_core.database import Database, timestamp_to_us
+from storemon_core.db.database import Database, timestamp_to_us
+from storemon_core.db.schema import reports
+from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
-from storemon_core.report import report_csv
-from storemon_core.schema import reports
-from storemon_core.service import FAILED, INTERRUPTED, RUNNING, ReportService
-from storemon_core.uptime import uptime_report
+from storemon_core.output.report_csv import report_csv
+from storemon_core.service import reports as service_module
+from storemon_core.service.reports import FAILED, INTERRUPTED, RUNNING, ReportService
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -209,8 +209,8 @@ def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Datab
     script = textwrap.dedent(
         f"""
         import sys, time
-        from storemon_core import service
-        from storemon_core.database import Database
+        from storemon_core.service import reports as service
+        from storemon_core.db.database import Database
         def stuck(*args, **kwargs):
             time.sleep(600)
         service.uptime_report = stuck

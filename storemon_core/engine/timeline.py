@@ -10,16 +10,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 
-from storemon_core.fleet import Fleet, as_utc_timestamp, lay_out, utc_microseconds
-from storemon_core.rule import StatusSpans, status_spans
-from storemon_core.uptime import fleet_report
-from storemon_core.zones import US_PER_HOUR, local_to_utc
-
-I64 = npt.NDArray[np.int64]
-US_PER_DAY = 24 * US_PER_HOUR
+from storemon_core.engine.fleet import Fleet, as_utc_timestamp, lay_out, utc_microseconds
+from storemon_core.engine.rule import StatusSpans, status_spans
+from storemon_core.engine.uptime import fleet_report
+from storemon_core.engine.zones import local_to_utc
+from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR
 
 
 class UnknownStoreError(KeyError):

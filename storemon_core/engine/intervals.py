@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-I64 = npt.NDArray[np.int64]
+from storemon_core.units import I64
 
 
 @dataclass(frozen=True)

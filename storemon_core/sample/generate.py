@@ -23,6 +23,8 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from storemon_core.units import US_PER_DAY, US_PER_HOUR, US_PER_SECOND
+
 # Ends three days after the 2024 US fall-back night (Sunday 2024-11-03), so the
 # report's last week always contains a DST change.
 DEFAULT_END = pd.Timestamp("2024-11-06 23:55:00", tz="UTC")
@@ -35,9 +37,6 @@ STATUS_HEADER = "store_id,status,timestamp_utc"
 HOURS_HEADER = "store_id,dayOfWeek,start_time_local,end_time_local"
 TIMEZONES_HEADER = "store_id,timezone_str"
 
-_US = 1_000_000
-_HOUR_US = 3600 * _US
-_DAY_US = 24 * _HOUR_US
 _MIN = 60  # seconds, for the business-hours tables
 
 # Synthetic stores' zones: mostly US (with and without DST) plus a half-hour
@@ -391,13 +390,13 @@ def _polls(
     forced_store: int | None,
 ) -> tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
     slots = days * 24 + 1
-    start_us = end_us - days * _DAY_US
-    phase = rng.integers(0, _HOUR_US, size=stores, dtype=np.int64)
-    jitter = np.clip(rng.normal(0.0, 100.0, size=(stores, slots)), -300, 300) * _US
+    start_us = end_us - days * US_PER_DAY
+    phase = rng.integers(0, US_PER_HOUR, size=stores, dtype=np.int64)
+    jitter = np.clip(rng.normal(0.0, 100.0, size=(stores, slots)), -300, 300) * US_PER_SECOND
     times = (
         start_us
         + phase[:, None]
-        + np.arange(slots, dtype=np.int64)[None, :] * _HOUR_US
+        + np.arange(slots, dtype=np.int64)[None, :] * US_PER_HOUR
         + jitter.astype(np.int64)
     )
 
@@ -495,8 +494,8 @@ def _clock_table() -> npt.NDArray[np.bytes_]:
 @cache
 def _fraction_table() -> npt.NDArray[np.bytes_]:
     """b'.ffffff' for every microsecond count, trailing zeros (and a bare dot) left out."""
-    table = np.full((_US, 7), ord("."), dtype=np.uint8)
-    table[:, 1:] = _digit_bytes(np.arange(_US, dtype=np.int64), 6)
+    table = np.full((US_PER_SECOND, 7), ord("."), dtype=np.uint8)
+    table[:, 1:] = _digit_bytes(np.arange(US_PER_SECOND, dtype=np.int64), 6)
     trailing = np.logical_and.accumulate(table[:, :0:-1] == ord("0"), axis=1)[:, ::-1]
     table[:, 1:][trailing] = 0
     table[trailing[:, 0], 0] = 0
@@ -513,11 +512,11 @@ def _render_polls(
     the fraction are left out. Fields come from lookup tables because gathering
     bytes is far cheaper than formatting numbers.
     """
-    days = times_us // _DAY_US
+    days = times_us // US_PER_DAY
     unique_days, day_of_row = np.unique(days, return_inverse=True)
     dates = np.char.add(unique_days.astype("datetime64[D]").astype(str), " ")
-    of_day = times_us - days * _DAY_US
-    seconds = of_day // _US
+    of_day = times_us - days * US_PER_DAY
+    seconds = of_day // US_PER_SECOND
     record = np.dtype(
         [
             ("id", ids.dtype),
@@ -537,7 +536,7 @@ def _render_polls(
     rows["c2"] = b","
     rows["date"] = np.char.encode(dates, "ascii").astype("S11")[day_of_row]
     rows["clock"] = _clock_table()[seconds]
-    rows["fraction"] = _fraction_table()[of_day - seconds * _US]
+    rows["fraction"] = _fraction_table()[of_day - seconds * US_PER_SECOND]
     rows["tail"] = b" UTC\n"
     flat: npt.NDArray[np.uint8] = rows.view(np.uint8)
     lines: bytes = flat[flat != 0].tobytes()

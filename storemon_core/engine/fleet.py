@@ -6,7 +6,6 @@ timeline, so both see exactly the same in-hours polls and business hours.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,14 +13,9 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from storemon_core.business_hours import StoreZones, business_intervals, store_zones
-from storemon_core.intervals import IntervalSet
-from storemon_core.zones import US_PER_HOUR
-
-I64 = npt.NDArray[np.int64]
-Progress = Callable[[float, str], None]
-
-WEEK_US = 7 * 24 * US_PER_HOUR
+from storemon_core.engine.business_hours import StoreZones, business_intervals, store_zones
+from storemon_core.engine.intervals import IntervalSet
+from storemon_core.units import I64, US_PER_WEEK, Progress
 
 
 def as_utc_timestamp(value: str | datetime | pd.Timestamp) -> pd.Timestamp:
@@ -115,8 +109,8 @@ def lay_out(
     else:
         as_of_stamp = as_utc_timestamp(as_of)
     as_of_us = int(as_of_stamp.value // 1000)
-    window_start_us = as_of_us - WEEK_US
-    lane_width = WEEK_US + 2  # room for a poll exactly at as_of and an hour ending after it
+    window_start_us = as_of_us - US_PER_WEEK
+    lane_width = US_PER_WEEK + 2  # room for a poll exactly at as_of and an hour ending after it
 
     seen = at <= as_of_us
     active = polls["active"].to_numpy(dtype=bool)

@@ -11,9 +11,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from storemon_core.fleet import Fleet
-
-I64 = npt.NDArray[np.int64]
+from storemon_core.engine.fleet import Fleet
+from storemon_core.units import I64
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from storemon_core.service import COMPLETE, FAILED, RUNNING, ReportService, get_service
+from storemon_core.service.reports import COMPLETE, FAILED, RUNNING, ReportService, get_service
 
 # secrets.token_urlsafe ids; anything else is not a report of ours.
 REPORT_ID_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")

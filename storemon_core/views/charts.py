@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import pandas as pd
 import plotly.graph_objects as go
 
-from storemon_core.dashboard import to_display_time
+from storemon_core.views.display import to_display_time
 
 ACTIVE = "#0072B2"
 INACTIVE = "#E69F00"
@@ -40,7 +40,7 @@ POLL_ROW = "Polls"
 
 
 class TimelineLike(Protocol):
-    """The parts of `storemon_core.timeline.StoreTimeline` the charts read."""
+    """The parts of `storemon_core.engine.timeline.StoreTimeline` the charts read."""
 
     store_id: str
     timezone: str

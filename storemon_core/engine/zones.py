@@ -14,15 +14,12 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
-import numpy.typing as npt
 
 from storemon_core.frames import DEFAULT_TIMEZONE
+from storemon_core.units import I64, US_PER_HOUR, US_PER_SECOND
 
-US_PER_SECOND = 1_000_000
-US_PER_HOUR = 3600 * US_PER_SECOND
 _PROBE_STEP_US = US_PER_HOUR  # transitions in modern tzdata are hours apart at least
 
-I64 = npt.NDArray[np.int64]
 
 
 @lru_cache(maxsize=1024)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -17,12 +17,13 @@ from typing import IO, TYPE_CHECKING, Any
 import pandas as pd
 
 from storemon_core.frames import Inputs
+from storemon_core.units import Progress
+from storemon_core.views.display import to_display_time
 
 if TYPE_CHECKING:
-    from storemon_core.database import Database
-    from storemon_core.timeline import StoreTimeline
+    from storemon_core.db.database import Database
+    from storemon_core.engine.timeline import StoreTimeline
 
-Progress = Callable[[float, str], None]
 
 # Uptime percentages are derived from the observed business-hours time
 # (uptime + downtime), which SPEC.md makes equal to the business hours of the
@@ -213,14 +214,6 @@ def history_table(reports: pd.DataFrame) -> pd.DataFrame:
     return table[_HISTORY_COLUMNS].reset_index(drop=True)
 
 
-def to_display_time(values: pd.Series, timezone: str | None) -> pd.Series:
-    """UTC instants as naive wall-clock times in `timezone` (UTC when None)."""
-    stamps = pd.to_datetime(values, utc=True)
-    if timezone:
-        stamps = stamps.dt.tz_convert(timezone)
-    return stamps.dt.tz_localize(None)
-
-
 def incidents_table(incidents: pd.DataFrame, timezone: str | None) -> pd.DataFrame:
     """Incidents (longest first) with times in the chosen zone."""
     return pd.DataFrame(
@@ -319,7 +312,7 @@ def as_of_from_parts(day: date, clock: time, newest: pd.Timestamp | None = None)
 
 def store_view(db: Database, store_id: str, as_of: pd.Timestamp) -> StoreTimeline | None:
     """One store's week read on its own (never the fleet); None when it has no polls."""
-    from storemon_core.timeline import UnknownStoreError, store_timeline
+    from storemon_core.engine.timeline import UnknownStoreError, store_timeline
 
     inputs = db.store_inputs(store_id, as_of)
     try:
@@ -338,7 +331,7 @@ def validate_uploads(
     Raises `loading.InputError` for a file that cannot be read at all (empty,
     wrong header); bad rows only end up in `Inputs.rejected`.
     """
-    from storemon_core.loading import load_exports
+    from storemon_core.exports.loading import load_exports
 
     return load_exports(status, hours, zones)
 
@@ -347,8 +340,8 @@ def load_sample_data(
     db: Database, stores: int = 200, days: int = 9, seed: int = 0, progress: Progress | None = None
 ) -> Inputs:
     """Generate the sample exports, read them like uploads and load them."""
-    from storemon_core.loading import load_exports
-    from storemon_core.sample_data import generate_exports, write_exports
+    from storemon_core.exports.loading import load_exports
+    from storemon_core.sample.generate import generate_exports, write_exports
 
     exports = generate_exports(stores=stores, days=days, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:

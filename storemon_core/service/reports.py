@@ -23,16 +23,17 @@ import pandas as pd
 from sqlalchemy import Row, delete, select, update
 
 from storemon_core.config import int_setting
-from storemon_core.database import (
+from storemon_core.db.database import (
     Database,
     open_database,
     timestamp_to_us,
     us_to_timestamp,
 )
+from storemon_core.db.schema import reports
+from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
-from storemon_core.report import report_csv
-from storemon_core.schema import reports
-from storemon_core.uptime import uptime_report
+from storemon_core.output.report_csv import report_csv
+from storemon_core.units import US_PER_DAY
 
 RUNNING, COMPLETE, FAILED = "Running", "Complete", "Failed"
 INTERRUPTED = "interrupted"
@@ -44,7 +45,6 @@ DEFAULT_WORKERS = 2
 # so that a report an hour does not grow the table without end.
 RETENTION_ENV = "STOREMON_REPORT_RETENTION_DAYS"
 DEFAULT_RETENTION_DAYS = 30
-US_PER_DAY = 86_400_000_000
 # A running report's owner touches it this often; one silent for STALE_SECONDS
 # is taken for dead (its process was killed or its host lost).
 HEARTBEAT_SECONDS = 5.0

@@ -20,13 +20,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from storemon_core.config import database_url, describe, redact
-from storemon_core.fastread import Columns, bool_column, int_column, read_columns
-from storemon_core.frames import (
-    Inputs,
-    empty_polls,
-    empty_rejected,
-)
-from storemon_core.schema import (
+from storemon_core.db.columns import Columns, bool_column, int_column, read_columns
+from storemon_core.db.loads import KEY_CHUNK, LoadStats, is_mysql, load_inputs
+from storemon_core.db.schema import (
     business_hours,
     create_schema,
     loads,
@@ -35,9 +31,13 @@ from storemon_core.schema import (
     stores,
     timezones,
 )
-from storemon_core.storage import KEY_CHUNK, LoadStats, Progress, is_mysql, load_inputs
+from storemon_core.frames import (
+    Inputs,
+    empty_polls,
+    empty_rejected,
+)
+from storemon_core.units import US_PER_WEEK, Progress
 
-WEEK_US = 7 * 24 * 3600 * 1_000_000
 # Reads of one report's inputs, when loads keep committing in between.
 READ_ATTEMPTS = 3
 SQLITE_BUSY_SECONDS = 60
@@ -175,7 +175,7 @@ class Database:
         files: str = "",
         mode: str = "load",
     ) -> LoadStats:
-        """Write loaded exports in one transaction (see storemon_core.storage)."""
+        """Write loaded exports in one transaction (see storemon_core.db.loads)."""
         self.create_schema()
         if self.is_sqlite:
             with self.write() as conn:
@@ -223,7 +223,7 @@ class Database:
         return self._read_inputs_at(as_of_us, categorical_ids)
 
     def _read_inputs_at(self, as_of_us: int, categorical_ids: bool) -> Inputs:
-        start_us = as_of_us - WEEK_US
+        start_us = as_of_us - US_PER_WEEK
         url = self.url
         with self.read() as conn:
             # One query after the other: the week's read keeps both cores busy
@@ -257,7 +257,7 @@ class Database:
                 as_of_us = int(top)
             else:
                 as_of_us = timestamp_to_us(as_of)
-            start_us = as_of_us - WEEK_US
+            start_us = as_of_us - US_PER_WEEK
             rows = conn.execute(
                 select(polls.c.ts, polls.c.active)
                 .where(polls.c.store_key == key, polls.c.ts >= start_us, polls.c.ts <= as_of_us)
@@ -378,7 +378,7 @@ class Database:
 
     def clear(self) -> None:
         """Empty every table (tests, and starting over)."""
-        from storemon_core.schema import ALL_TABLES
+        from storemon_core.db.schema import ALL_TABLES
 
         self.create_schema()
         with self.write() as conn:

@@ -8,28 +8,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 
-REPORT_COLUMNS = [
-    "store_id",
-    "uptime_last_hour",
-    "uptime_last_day",
-    "uptime_last_week",
-    "downtime_last_hour",
-    "downtime_last_day",
-    "downtime_last_week",
-]
-
-EXTENDED_COLUMNS = [
-    *REPORT_COLUMNS,
-    "business_hours_last_hour",
-    "business_hours_last_day",
-    "business_hours_last_week",
-    "polls_last_hour",
-    "polls_last_day",
-    "polls_last_week",
-    "last_status",
-    "last_poll_utc",
-    "timezone_str",
-]
+from storemon_core.engine.uptime import EXTENDED_COLUMNS, REPORT_COLUMNS
 
 # Minutes for the hour window, hours for the others.
 NUMBER_COLUMNS = [c for c in EXTENDED_COLUMNS if c.startswith(("uptime", "downtime", "business"))]

@@ -13,12 +13,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from storemon_core.engine.intervals import IntervalSet
+from storemon_core.engine.zones import local_to_utc, zone
 from storemon_core.frames import DEFAULT_TIMEZONE
-from storemon_core.intervals import IntervalSet
-from storemon_core.zones import US_PER_HOUR, local_to_utc, zone
+from storemon_core.units import I64, US_PER_DAY
 
-I64 = npt.NDArray[np.int64]
-US_PER_DAY = 24 * US_PER_HOUR
 _EPOCH_WEEKDAY = 3  # 1970-01-01 was a Thursday; Monday = 0 as in the exports
 
 

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,11 +24,10 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 from sqlalchemy import Connection, delete, func, insert, select
 
-from storemon_core.fastread import bool_column, int_column, read_columns
+from storemon_core.db.columns import bool_column, int_column, read_columns
+from storemon_core.db.schema import business_hours, loads, rejected_rows, stores, timezones
 from storemon_core.frames import Inputs
-from storemon_core.schema import business_hours, loads, rejected_rows, stores, timezones
-
-Progress = Callable[[float, str], None]
+from storemon_core.units import Progress
 
 # Rows per statement: big enough that round trips do not matter, small enough to
 # show progress and keep a MySQL packet under max_allowed_packet.

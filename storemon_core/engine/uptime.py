@@ -7,12 +7,34 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from storemon_core.fleet import Fleet, Progress, lay_out
-from storemon_core.report import EXTENDED_COLUMNS
-from storemon_core.rule import status_spans, window_time
-from storemon_core.zones import US_PER_HOUR
+from storemon_core.engine.fleet import Fleet, lay_out
+from storemon_core.engine.rule import status_spans, window_time
+from storemon_core.units import US_PER_HOUR, US_PER_MINUTE, Progress
 
-US_PER_MINUTE = 60_000_000
+# The report's columns (SPEC "Output"); the extended ones follow the seven.
+REPORT_COLUMNS = [
+    "store_id",
+    "uptime_last_hour",
+    "uptime_last_day",
+    "uptime_last_week",
+    "downtime_last_hour",
+    "downtime_last_day",
+    "downtime_last_week",
+]
+
+EXTENDED_COLUMNS = [
+    *REPORT_COLUMNS,
+    "business_hours_last_hour",
+    "business_hours_last_day",
+    "business_hours_last_week",
+    "polls_last_hour",
+    "polls_last_day",
+    "polls_last_week",
+    "last_status",
+    "last_poll_utc",
+    "timezone_str",
+]
+
 WINDOWS = {"hour": US_PER_HOUR, "day": 24 * US_PER_HOUR, "week": 7 * 24 * US_PER_HOUR}
 # The hour window is counted in minutes, the others in hours.
 UNIT_US = {"hour": US_PER_MINUTE, "day": US_PER_HOUR, "week": US_PER_HOUR}
