@@ -35,9 +35,9 @@ from storemon_core.exports.loading import load_exports  # noqa: E402
 from storemon_core.frames import Inputs  # noqa: E402
 from storemon_core.output.report_csv import report_csv  # noqa: E402
 from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402
+from tests.real_data import REAL_2023, real_dir_or_none  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL_2023 = Path("/work/shared/data/real/2023")
 DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/storemon_bench"
 WEEK_SQL = "SELECT store_key, ts, active FROM polls WHERE ts >= {start} AND ts <= {end}"
 T = TypeVar("T")
@@ -84,7 +84,7 @@ def main() -> int:
             stores=args.stores,
             days=args.days,
             seed=2023,
-            real_dir=REAL_2023 if REAL_2023.is_dir() else None,
+            real_dir=real_dir_or_none(REAL_2023),
         ),
     )
     # The newest tenth of a day is held back to measure an hourly append.

@@ -36,8 +36,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.common import emit, run_step  # noqa: E402
+from tests.real_data import REAL_2023, available, real_dir_or_none  # noqa: E402
 
-REAL_2023 = ROOT.parent / "shared" / "data" / "real" / "2023"
 PRODUCTION_MISSED = 0.32
 HOURLY_MISSED = 0.03
 TARGET_RATIO = 2.0  # CSV->report / pandas read
@@ -56,7 +56,7 @@ def paths(directory: Path) -> tuple[Path, Path, Path]:
 def step_generate(directory: Path, stores: int, days: int, missed: float, seed: int) -> None:
     from storemon_core.sample.generate import generate_exports, write_exports
 
-    real = REAL_2023 if (REAL_2023 / "menu_hours.csv").is_file() else None
+    real = real_dir_or_none(REAL_2023)
     start = time.perf_counter()
     exports = generate_exports(stores, days, seed, real_dir=real, missed_rate=missed)
     generated = time.perf_counter()
@@ -317,7 +317,7 @@ def main() -> int:
     print(
         f"storemon engine benchmark: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"pandas {pandas.__version__}, numpy {numpy.__version__}; "
-        f"real 2023 hours/zones: {'yes' if (REAL_2023 / 'menu_hours.csv').is_file() else 'no'}",
+        f"real 2023 hours/zones: {'yes' if available(REAL_2023) else 'no'}",
         flush=True,
     )
     load_before = _load_average()

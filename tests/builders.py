@@ -1,8 +1,19 @@
-"""Small frames for engine tests, written the way a person reads an export."""
+"""Small frames for engine tests, written the way a person reads an export, and the
+shared helpers every layer's tests compare against."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import pandas as pd
+
+from storemon_core.engine.uptime import uptime_report
+from storemon_core.frames import Inputs
+from storemon_core.output.report_csv import report_csv
+
+T = TypeVar("T")
 
 
 def polls(*rows: tuple[str, str, str]) -> pd.DataFrame:
@@ -38,3 +49,21 @@ def row(report: pd.DataFrame, store_id: str) -> pd.Series:
     found = report.loc[report["store_id"] == store_id]
     assert len(found) == 1, f"{store_id} appears {len(found)} times"
     return found.iloc[0]
+
+
+def engine_csv(inputs: Inputs, as_of: Any = None, extended: bool = False) -> str:
+    """What the engine says of `inputs`, as report CSV text: the reference for every path."""
+    report = uptime_report(inputs.polls, inputs.business_hours, inputs.timezones, as_of=as_of)
+    return report_csv(report, extended=extended)
+
+
+def wait_until(probe: Callable[[], T | None], timeout: float = 120.0, every: float = 0.05) -> T:
+    """Call `probe` until it returns something other than None (a report that ended)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result is not None:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still waiting after {timeout:.0f} s")
+        time.sleep(every)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 
 from storemon_core.db.database import Database
 from storemon_core.frames import Inputs
+from tests.real_data import REAL_2023, real_dir_or_none
 
 DEFAULT_MYSQL_URL = "mysql+pymysql://root@127.0.0.1:3306/storemon_test"
 _mysql_error: dict[str, str] = {}
@@ -76,7 +77,6 @@ def db(db_url: str) -> Iterator[Database]:
         database.dispose()
 
 
-REAL_2023 = Path("/work/shared/data/real/2023")
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +88,7 @@ def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     out = tmp_path_factory.mktemp("exports")
     exports = generate_exports(
-        stores=40, days=9, seed=7, real_dir=REAL_2023 if REAL_2023.is_dir() else None
+        stores=40, days=9, seed=7, real_dir=real_dir_or_none(REAL_2023)
     )
     paths = write_exports(out, exports)
     newest = exports.poll_time_us.max()

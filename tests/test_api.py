@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,10 +14,10 @@ from starlette.testclient import TestClient
 from storemon_core.db.database import Database
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
-from storemon_core.output.report_csv import report_csv
 from storemon_core.service import reports as service_module
 from storemon_core.service.api import routes
 from storemon_core.service.reports import ReportService
+from tests.builders import engine_csv, wait_until
 from tests.test_service import Gate
 
 
@@ -36,18 +35,12 @@ def client(svc: ReportService) -> TestClient:
 
 
 def wait_done(client: TestClient, report_id: str) -> Any:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    def ended() -> Any:
         response = client.get("/get_report", params={"report_id": report_id})
-        if response.status_code != 202:
-            return response
-        time.sleep(0.05)
-    raise AssertionError("report still running")
+        return None if response.status_code == 202 else response
 
+    return wait_until(ended)
 
-def engine_csv(inputs: Inputs, as_of: Any = None, extended: bool = False) -> str:
-    report = uptime_report(inputs.polls, inputs.business_hours, inputs.timezones, as_of=as_of)
-    return report_csv(report, extended=extended)
 
 
 def test_trigger_and_get_csv(client: TestClient, export_inputs: Inputs) -> None:

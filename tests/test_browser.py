@@ -24,6 +24,7 @@ import pytest
 from storemon_core.db.database import open_database
 from storemon_core.service.reports import get_service
 from storemon_core.views import dashboard
+from tests.builders import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -191,13 +192,12 @@ def test_api_routes_share_the_server(server: tuple[str, str]) -> None:
     trigger = httpx.post(f"{base}/trigger_report", timeout=10)
     assert trigger.status_code == 200
     report_id = trigger.json()["report_id"]
-    deadline = time.monotonic() + 60
-    while True:
+
+    def ended() -> httpx.Response | None:
         got = httpx.get(f"{base}/get_report", params={"report_id": report_id}, timeout=10)
-        if got.status_code != 202:
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+        return None if got.status_code == 202 else got
+
+    got = wait_until(ended, timeout=60, every=0.2)
     assert got.status_code == 200
     assert got.text.startswith("store_id,uptime_last_hour,")
     missing = httpx.get(f"{base}/get_report", params={"report_id": "nope"}, timeout=10)

@@ -20,8 +20,7 @@ from storemon_core.exports.loading import (
     read_polls,
     read_timezones,
 )
-
-REAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "real"
+from tests.real_data import REAL_DATA, needs_real_data
 
 
 def _bytes(text: str) -> io.BytesIO:
@@ -498,10 +497,10 @@ def test_any_time_of_day_spelling_reads_as_that_offset(when: time, form: str) ->
 # --------------------------------------------------------------------------- the real exports
 
 
-@pytest.mark.skipif(not REAL.is_dir(), reason="real exports not present on this machine")
+@needs_real_data
 @pytest.mark.parametrize("year", ["2023", "2025"])
 def test_real_exports_load_without_rejections(year: str) -> None:
-    folder = REAL / year
+    folder = REAL_DATA / year
     inputs = load_exports(
         folder / "store_status_head.csv", folder / "menu_hours.csv", folder / "timezones.csv"
     )

@@ -60,15 +60,8 @@ def use_loaded(loaded_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _wait_complete(url: str, report_id: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
-        state = get_service(url).get_report(report_id)
-        assert state is not None
-        if state.status != "Running":
-            assert state.status == "Complete", state.error
-            return
-        time.sleep(0.1)
-    raise AssertionError("report did not finish")
+    state = get_service(url).wait(report_id, TIMEOUT)
+    assert state is not None and state.status == "Complete", state
 
 
 def _open(page: str, **query: str) -> AppTest:

@@ -20,9 +20,9 @@ from storemon_core.sample.generate import (
     generate_exports,
     write_exports,
 )
+from tests.real_data import REAL_2023, available
 
-REAL_2023 = Path(__file__).resolve().parents[2] / "shared" / "data" / "real" / "2023"
-SOURCES = [None, REAL_2023] if (REAL_2023 / "menu_hours.csv").is_file() else [None]
+SOURCES = [None, REAL_2023] if available(REAL_2023) else [None]
 HOUR = pd.Timedelta(hours=1)
 
 

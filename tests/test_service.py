@@ -17,16 +17,11 @@ from storemon_core.db.database import Database, timestamp_to_us
 from storemon_core.db.schema import reports
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
-from storemon_core.output.report_csv import report_csv
 from storemon_core.service import reports as service_module
 from storemon_core.service.reports import FAILED, INTERRUPTED, RUNNING, ReportService
+from tests.builders import engine_csv
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def expected_csv(inputs: Inputs, as_of: Any = None, extended: bool = False) -> str:
-    report = uptime_report(inputs.polls, inputs.business_hours, inputs.timezones, as_of=as_of)
-    return report_csv(report, extended=extended)
 
 
 class Gate:
@@ -81,8 +76,8 @@ def test_trigger_then_running_then_complete(
     gate.release.set()
     done = svc.wait(report_id)
     assert done is not None and done.status == "Complete", done and done.error
-    assert done.csv == expected_csv(export_inputs)
-    assert done.extended_csv == expected_csv(export_inputs, extended=True)
+    assert done.csv == engine_csv(export_inputs)
+    assert done.extended_csv == engine_csv(export_inputs, extended=True)
     assert done.as_of == export_inputs.polls["timestamp_utc"].max()
     assert done.store_count == export_inputs.polls["store_id"].nunique()
     assert done.duration_seconds is not None and done.duration_seconds > 0
@@ -111,7 +106,7 @@ def test_report_survives_a_new_service(loaded: Database, export_inputs: Inputs) 
     # Another process (a new service on a new connection pool) sees the same report.
     other = ReportService(Database(loaded.url))
     state = other.get_report(report_id)
-    assert state is not None and state.csv == expected_csv(export_inputs)
+    assert state is not None and state.csv == engine_csv(export_inputs)
     other.shutdown()
 
 
@@ -136,7 +131,7 @@ def test_as_of_is_fixed_at_trigger_time(
     done = svc.wait(report_id)
     assert done is not None and done.status == "Complete"
     assert done.as_of == export_inputs.polls["timestamp_utc"].max()
-    assert done.csv == expected_csv(export_inputs)
+    assert done.csv == engine_csv(export_inputs)
 
 
 def test_twenty_concurrent_triggers_each_get_their_own_report(
@@ -160,7 +155,7 @@ def test_twenty_concurrent_triggers_each_get_their_own_report(
         state = svc.wait(report_id)
         assert state is not None and state.status == "Complete", state and state.error
         assert state.as_of == as_of
-        assert state.csv == expected_csv(export_inputs, as_of)
+        assert state.csv == engine_csv(export_inputs, as_of)
 
 
 def test_failing_engine_gives_failed_with_reason(
