@@ -15,17 +15,8 @@ import pandas as pd
 
 from storemon_core.engine.business_hours import StoreZones, business_intervals, store_zones
 from storemon_core.engine.intervals import IntervalSet
+from storemon_core.instants import as_utc_instant
 from storemon_core.units import I64, US_PER_WEEK, Progress
-
-
-def as_utc_timestamp(value: str | datetime | pd.Timestamp) -> pd.Timestamp:
-    """An instant given as text or datetime; naive values are read as UTC."""
-    stamp = pd.Timestamp(value)
-    if pd.isna(stamp):
-        raise ValueError(f"not an instant: {value!r}")
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize("UTC")
-    return stamp.tz_convert("UTC").as_unit("us")
 
 
 def utc_microseconds(stamps: pd.Series) -> I64:
@@ -107,7 +98,7 @@ def lay_out(
     if as_of is None:
         as_of_stamp = pd.Timestamp(int(at.max()) if len(at) else 0, unit="us", tz="UTC")
     else:
-        as_of_stamp = as_utc_timestamp(as_of)
+        as_of_stamp = as_utc_instant(as_of)
     as_of_us = int(as_of_stamp.value // 1000)
     window_start_us = as_of_us - US_PER_WEEK
     lane_width = US_PER_WEEK + 2  # room for a poll exactly at as_of and an hour ending after it

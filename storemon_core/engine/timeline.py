@@ -12,10 +12,11 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
-from storemon_core.engine.fleet import Fleet, as_utc_timestamp, lay_out, utc_microseconds
+from storemon_core.engine.fleet import Fleet, lay_out, utc_microseconds
 from storemon_core.engine.rule import StatusSpans, status_spans
 from storemon_core.engine.uptime import fleet_report
 from storemon_core.engine.zones import local_to_utc
+from storemon_core.instants import as_utc_instant
 from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR
 
 
@@ -129,7 +130,7 @@ def store_timeline(
         timezone=zone_name,
         timezone_source="file" if fleet.zones.from_file[0] else "default",
         as_of=fleet.as_of,
-        window_start=as_utc_timestamp(pd.Timestamp(fleet.window_start_us, unit="us")),
+        window_start=as_utc_instant(pd.Timestamp(fleet.window_start_us, unit="us")),
         segments=segments,
         polls=week_polls,
         incidents=incidents,
