@@ -2,19 +2,22 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+STOREMON := $(VENV)/bin/storemon
 STAMP := $(VENV)/.installed
 
 .PHONY: run test lint typecheck unit bench sample clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+# The project itself is installed too (editable), so that `storemon`, scripts/ and
+# bench/ import storemon_core from this checkout without any path set-up.
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation --editable .
 	touch $(STAMP)
 
 sample: $(STAMP)
-	$(PY) scripts/make_sample_data.py --out data/sample
-	$(PY) scripts/dbcreate.py --data-dir data/sample --if-empty
+	$(STOREMON) sample --out data/sample --load --if-empty
 
 run: sample
 	$(VENV)/bin/streamlit run streamlit_app.py
@@ -34,4 +37,4 @@ bench: $(STAMP)
 	$(PY) bench/pages.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

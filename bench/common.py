@@ -34,7 +34,6 @@ def run_step(script: Path, args: list[str]) -> StepResult:
             [sys.executable, str(script), *args],
             stdout=out,
             cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": str(ROOT)},
         )
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)

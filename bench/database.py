@@ -20,22 +20,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from storemon_core.db.columns import READER_ENV, read_with_connectorx, read_with_driver  # noqa: E402
-from storemon_core.db.database import (  # noqa: E402
-    WEEK_US,
+from storemon_core.db.columns import READER_ENV, read_with_connectorx, read_with_driver
+from storemon_core.db.database import (
     Database,
     _week_polls,
     create_database_if_missing,
     timestamp_to_us,
 )
-from storemon_core.engine.uptime import uptime_report  # noqa: E402
-from storemon_core.exports.loading import load_exports  # noqa: E402
-from storemon_core.frames import Inputs  # noqa: E402
-from storemon_core.output.report_csv import report_csv  # noqa: E402
-from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402
-from tests.real_data import REAL_2023, real_dir_or_none  # noqa: E402
+from storemon_core.engine.uptime import uptime_report
+from storemon_core.exports.loading import load_exports
+from storemon_core.frames import Inputs
+from storemon_core.output.report_csv import report_csv
+from storemon_core.sample.generate import generate_exports, write_exports
+from storemon_core.sample.real_exports import REAL_2023, real_dir_or_none
+from storemon_core.units import US_PER_WEEK as WEEK_US
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/storemon_bench"

@@ -32,11 +32,11 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import emit, run_step  # bench/common.py, beside this script
 
-from bench.common import emit, run_step  # noqa: E402
-from tests.real_data import REAL_2023, available, real_dir_or_none  # noqa: E402
+from storemon_core.sample.real_exports import REAL_2023, available, real_dir_or_none
+
+ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION_MISSED = 0.32
 HOURLY_MISSED = 0.03

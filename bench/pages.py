@@ -13,23 +13,20 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+from storemon_core.db.database import open_database
+from storemon_core.exports.loading import load_exports
+from storemon_core.sample.generate import generate_exports, write_exports
+from storemon_core.service.reports import get_service
+from storemon_core.views import charts, dashboard
+
 ROOT = Path(__file__).resolve().parent.parent
-# This file is bench/pages.py: keep its folder off the path so `pages` is the app's.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
-
-from storemon_core.db.database import open_database  # noqa: E402
-from storemon_core.exports.loading import load_exports  # noqa: E402
-from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402
-from storemon_core.service.reports import get_service  # noqa: E402
-from storemon_core.views import charts, dashboard  # noqa: E402
-
+# AppTest runs the app with the app's folder first on the path, so the pages import
+# the app's `pages` package, not this file.
 APP = str(ROOT / "streamlit_app.py")
 PAGES = {
     "Overview": "pages/overview.py",

@@ -1,9 +1,12 @@
-"""`python -m storemon_core report`: SPEC.md's example end to end, and clean failures."""
+"""`storemon report` (and `python -m storemon_core`): SPEC.md's example end to end, the
+command line's shape, and clean one-line failures."""
 
 from __future__ import annotations
 
+import argparse
 import io
 import os
+import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -12,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from sqlalchemy.engine import make_url
 
-from storemon_core.cli import main
+from storemon_core.cli import COMMANDS, build_parser, command_parser, main
 from storemon_core.db.database import Database
 from storemon_core.engine.uptime import EXTENDED_COLUMNS, REPORT_COLUMNS
 from storemon_core.exports.loading import load_exports
@@ -228,4 +232,161 @@ def test_without_files_the_database_is_reported(tmp_path: Path) -> None:
     report = pd.read_csv(io.StringIO(from_db.stdout), dtype={"store_id": str})
     assert report.iloc[0]["downtime_last_day"] == pytest.approx(
         _expected()["downtime_last_day"], abs=0.006
+    )
+
+
+@pytest.mark.parametrize(
+    ("as_of", "needle"),
+    [
+        ("1600-01-05", "outside 1970-01-01"),
+        ("2262-05-01", "outside 1970-01-01"),
+        ("now", "not 'now'"),
+        ("today", "not 'today'"),
+    ],
+)
+def test_as_of_out_of_range_or_relative_is_a_clear_error(
+    tmp_path: Path, as_of: str, needle: str
+) -> None:
+    status, hours, zones = _write_example(tmp_path)
+    code, stdout, stderr = run_main(
+        "report", "--status", str(status), "--hours", str(hours), "--timezones", str(zones),
+        "--as-of", as_of,
+    )  # fmt: skip
+    assert code == 2
+    assert stderr.splitlines()[-1].startswith("error: --as-of: ")
+    assert needle in stderr
+    assert "Traceback" not in stderr and "Overflow" not in stderr
+    assert stdout == ""
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _unreachable(db_url: str, tmp_path: Path) -> tuple[str, str]:
+    """A URL of the same kind as `db_url` that cannot be used, and what the error says."""
+    parsed = make_url(db_url)
+    if parsed.get_backend_name() == "sqlite":
+        # A folder where the database file should be.
+        return f"sqlite:///{tmp_path}", "cannot be opened"
+    return (
+        parsed.set(password="not-the-password").render_as_string(hide_password=False),
+        "refused the user name or password",
+    )
+
+
+def _assert_one_clear_line(code: int, stdout: str, stderr: str, what: str) -> None:
+    assert code == 1, stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, stderr
+    assert what in errors[0] and "Check " in errors[0]
+    assert "not-the-password" not in stderr + stdout
+
+
+def test_report_from_an_unusable_database_is_one_clear_line(db_url: str, tmp_path: Path) -> None:
+    url, what = _unreachable(db_url, tmp_path)
+    code, stdout, stderr = run_main("report", "--url", url)
+    _assert_one_clear_line(code, stdout, stderr, what)
+    assert ("SQLite file" if url.startswith("sqlite") else "MySQL") in stderr
+
+
+def test_load_into_an_unusable_database_is_one_clear_line(
+    db_url: str, tmp_path: Path
+) -> None:
+    url, what = _unreachable(db_url, tmp_path)
+    status, _, _ = _write_example(tmp_path)
+    _assert_one_clear_line(*run_main("load", "--url", url, "--status", str(status)), what)
+
+
+def test_a_closed_port_is_one_clear_line_without_traceback() -> None:
+    url = f"mysql+pymysql://storemon:secret@127.0.0.1:{_free_port()}/storemon"
+    done = run_cli("report", env={"DATABASE_URL": url})
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.splitlines()[-1] == (
+        f"error: MySQL {make_url(url).render_as_string(hide_password=True)}: no server "
+        "answered. Check that the server is running and DATABASE_URL's host and port."
+    )
+
+
+def test_a_url_that_is_no_url_is_one_clear_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "localhost:3306")
+    code, _, stderr = run_main("report")
+    assert code == 2
+    assert stderr.splitlines()[-1].startswith("error: not a usable database URL")
+
+
+def _flags(parser: argparse.ArgumentParser) -> dict[str, str | None]:
+    return {
+        action.option_strings[-1]: action.help
+        for action in parser._actions
+        if action.option_strings and action.option_strings[-1] != "--help"
+    }
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(commands.choices)
+
+
+def test_every_subcommand_and_flag_has_a_help_text() -> None:
+    subcommands = _subparsers(build_parser())
+    assert list(subcommands) == [c.name for c in COMMANDS]
+    assert {"report", "load", "sample"} <= set(subcommands)
+    for name, parser in subcommands.items():
+        assert parser.description, name
+        for flag, text in _flags(parser).items():
+            assert text and len(text) > 10, f"storemon {name} {flag}"
+
+
+def test_help_runs_for_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
+    top = run_cli("--help")
+    assert top.returncode == 0 and top.stdout.startswith("usage: python -m storemon_core")
+    for command in COMMANDS:
+        assert command.name in top.stdout
+        with pytest.raises(SystemExit) as exited:
+            main([command.name, "--help"])
+        assert exited.value.code == 0
+        shown = capsys.readouterr().out
+        for flag in _flags(_subparsers(build_parser())[command.name]):
+            assert flag in shown
+
+
+@pytest.mark.parametrize(("script", "command"), [("dbcreate.py", "load"),
+                                                 ("make_sample_data.py", "sample")])
+def test_scripts_take_the_subcommands_flags(script: str, command: str) -> None:
+    # The scripts are the subcommand under another name: the same flags, one definition.
+    assert _flags(command_parser(command, script)) == _flags(
+        _subparsers(build_parser())[command]
+    )
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / script), "--help"],
+        capture_output=True, text=True, timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # as the installed package would be
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(f"usage: {script}")
+    source = (ROOT / "scripts" / script).read_text()
+    assert "sys.path" not in source and "add_argument" not in source
+
+
+def test_a_bad_flag_value_is_refused_before_any_work(tmp_path: Path) -> None:
+    code, _, stderr = run_main("report", "--data-dir", str(tmp_path / "nowhere"))
+    assert code == 2 and "--data-dir" in stderr and "no such folder" in stderr
+    code, _, stderr = run_main("load", "--hours", str(tmp_path / "nope.csv"))
+    assert code == 2 and "--hours" in stderr and "no such file" in stderr
+    with pytest.raises(SystemExit) as exited:
+        main(["sample", "--days", "0"], io.StringIO(), io.StringIO())
+    assert exited.value.code == 2
+
+
+def test_report_reads_a_data_dir(tmp_path: Path) -> None:
+    _write_example(tmp_path)
+    code, from_dir, stderr = run_main("report", "--data-dir", str(tmp_path))
+    assert code == 0, stderr
+    report = pd.read_csv(io.StringIO(from_dir), dtype={"store_id": str})
+    assert report.iloc[0]["uptime_last_hour"] == pytest.approx(
+        _expected()["uptime_last_hour"], abs=0.006
     )

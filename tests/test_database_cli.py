@@ -1,7 +1,9 @@
-"""scripts/dbcreate.py: loads a folder, appends, skips when not empty, refuses bad files."""
+"""`storemon load`, as scripts/dbcreate.py: loads a folder, appends, skips when not
+empty, refuses bad files."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +23,7 @@ def dbcreate(*args: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},  # as the installed package would be
     )
 
 
@@ -56,3 +59,10 @@ def test_dbcreate_loads_appends_and_skips(
     refused = dbcreate("--url", db_url, "--status", str(broken))
     assert refused.returncode == 2 and "unchanged" in refused.stderr
     assert db.summary().polls == before
+
+
+def test_append_needs_a_poll_export(db_url: str, export_dir: Path) -> None:
+    done = dbcreate("--url", db_url, "--hours", str(export_dir / "menu_hours.csv"), "--append")
+    assert done.returncode == 2
+    assert "--append needs a poll export" in done.stderr
+    assert "Traceback" not in done.stderr
