@@ -4,6 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STOREMON := $(VENV)/bin/storemon
 STAMP := $(VENV)/.installed
+# Days of sample polls: enough for the Trends page's 30 days and the week before.
+SAMPLE_DAYS ?= 35
 
 .PHONY: run test lint typecheck unit bench sample clean
 
@@ -17,7 +19,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml
 	touch $(STAMP)
 
 sample: $(STAMP)
-	$(STOREMON) sample --out data/sample --load --if-empty
+	$(STOREMON) sample --out data/sample --days $(SAMPLE_DAYS) --load --if-empty
 
 run: sample
 	$(VENV)/bin/streamlit run streamlit_app.py

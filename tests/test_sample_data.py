@@ -1,8 +1,11 @@
-"""The generated sample exports: deterministic, readable without loss, and realistic."""
+"""The generated sample exports: deterministic, readable without loss, and realistic;
+`storemon sample` writes them for any number of days and loads them on request."""
 
 from __future__ import annotations
 
+import io
 import re
+import shlex
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,16 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from storemon_core.cli import main
+from storemon_core.db.database import Database
 from storemon_core.exports.loading import load_exports
 from storemon_core.frames import DEFAULT_TIMEZONE, Inputs
-from storemon_core.sample.generate import (
-    DEFAULT_END,
-    HOURS_HEADER,
-    STATUS_HEADER,
-    TIMEZONES_HEADER,
-    generate_exports,
-    write_exports,
-)
+from storemon_core.sample.generate import DEFAULT_END, generate_exports, write_exports
+from storemon_core.sample.render import HOURS_HEADER, STATUS_HEADER, TIMEZONES_HEADER
 from tests.real_data import REAL_2023, available
 
 SOURCES = [None, REAL_2023] if available(REAL_2023) else [None]
@@ -174,3 +173,73 @@ def test_tiny_sets_still_have_an_outage_and_every_shape() -> None:
     exports = generate_exports(stores=8, days=2, seed=4)
     assert not exports.poll_active.all()
     assert set(exports.patterns["pattern"]) >= {"overnight", "whole_day", "split", "no_hours"}
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _storemon(*args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    return main(list(args), out, err), out.getvalue(), err.getvalue()
+
+
+def test_sample_command_writes_the_days_asked_for(tmp_path: Path) -> None:
+    code, stdout, stderr = _storemon(
+        "sample", "--out", str(tmp_path), "--stores", "20", "--days", "12", "--seed", "3",
+        "--real-dir", "none", "--end", "2024-10-14 23:55:00",
+    )  # fmt: skip
+    assert code == 0, stderr
+    assert stdout.split() == [str(tmp_path / n) for n in
+                              ("store_status.csv", "menu_hours.csv", "timezones.csv")]
+    polls = load_exports(tmp_path / "store_status.csv").polls["timestamp_utc"]
+    end = pd.Timestamp("2024-10-14 23:55:00", tz="UTC")
+    assert polls.max() <= end and polls.min() >= end - pd.Timedelta(days=12)
+    assert polls.max() - polls.min() > pd.Timedelta(days=11, hours=22)
+    # The same flags, the same bytes as the generator called directly.
+    direct = generate_exports(stores=20, days=12, seed=3, end=end).status_csv()
+    assert (tmp_path / "store_status.csv").read_bytes() == direct
+
+
+def test_make_runs_sample_covers_at_least_35_days(tmp_path: Path) -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    days = int(re.search(r"^SAMPLE_DAYS \?= (\d+)$", makefile, re.M).group(1))  # type: ignore[union-attr]
+    assert days >= 35
+    recipe = re.search(r"^sample:.*\n\t(.+)$", makefile, re.M).group(1)  # type: ignore[union-attr]
+    # The recipe as make runs it, into a folder and database of this test.
+    args = shlex.split(recipe.replace("$(SAMPLE_DAYS)", str(days)))
+    assert args[:2] == ["$(STOREMON)", "sample"]
+    url = f"sqlite:///{tmp_path / 'sample.db'}"
+    out = args.index("--out") + 1
+    args[out] = str(tmp_path / "sample")
+    code, _, stderr = _storemon(*args[1:], "--url", url)
+    assert code == 0, stderr
+    db = Database(url)
+    try:
+        summary = db.summary()
+    finally:
+        db.dispose()
+    assert summary.newest_poll is not None and summary.oldest_poll is not None
+    assert summary.newest_poll - summary.oldest_poll >= pd.Timedelta(days=days - 1)
+    assert summary.stores >= 100
+
+
+def test_sample_load_if_empty_leaves_a_loaded_database_alone(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sample.db'}"
+    common = ("sample", "--stores", "10", "--days", "2", "--real-dir", "none", "--url", url)
+    code, stdout, stderr = _storemon(*common, "--out", str(tmp_path / "a"), "--load",
+                                     "--if-empty")
+    assert code == 0, stderr
+    assert "new polls" in stdout
+    code, stdout, stderr = _storemon(*common, "--out", str(tmp_path / "b"), "--load",
+                                     "--if-empty")
+    assert code == 0, stderr
+    assert "nothing loaded (--if-empty)" in stdout
+    assert not (tmp_path / "b").exists()  # nothing generated either
+    code, _, stderr = _storemon(*common, "--out", str(tmp_path / "c"), "--if-empty")
+    assert code == 2 and "--if-empty goes with --load" in stderr
+
+
+def test_sample_end_out_of_range_is_a_clear_error(tmp_path: Path) -> None:
+    code, _, stderr = _storemon("sample", "--out", str(tmp_path), "--end", "2262-05-01")
+    assert code == 2
+    assert stderr.startswith("error: --end: ") and "outside" in stderr

@@ -16,7 +16,7 @@ from storemon_core.instants import as_utc_instant
 from storemon_core.sample.generate import DEFAULT_END, generate_exports, write_exports
 from storemon_core.sample.real_exports import REAL_2023, REAL_DATA_ENV, available
 
-DEFAULT_DAYS = 9
+DEFAULT_DAYS = 35
 DEFAULT_STORES = 200
 
 
