@@ -1,7 +1,7 @@
 """storemon: store uptime during business hours.
 
 The engine (`uptime_report`, `store_timeline`) turns polls, business hours and
-time zones into the numbers SPEC.md defines; loaders, the database, the report
+time zones into the numbers docs/counting.md defines; loaders, the database, the report
 service and the dashboard feed it or show what it returns.
 """
 

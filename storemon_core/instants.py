@@ -1,6 +1,6 @@
 """Reading an instant a person typed (an as-of), and the range every instant must lie in.
 
-SPEC "Inputs": timestamps lie in 1970-01-01 … 2199-12-31 UTC; others are rejected,
+docs/formats.md, "Inputs": timestamps lie in 1970-01-01 … 2199-12-31 UTC; others are rejected,
 and so is an as-of outside that range. Checking here, once, keeps pandas' own
 limits (year 2262) and its overflow errors away from every caller.
 """

@@ -97,7 +97,7 @@ def _keys_for(frame: pd.DataFrame, keys: dict[str, int]) -> npt.NDArray[np.int64
 
 def prepare_polls(frame: pd.DataFrame, store_keys: npt.NDArray[np.int64]) -> pd.DataFrame:
     """One row per (store_key, ts), sorted; a store reported both active and inactive
-    at one instant counts as inactive (SPEC.md), so duplicates keep the AND.
+    at one instant counts as inactive (docs/counting.md), so duplicates keep the AND.
     `store_keys` are the rows' keys."""
     times = to_us(frame["timestamp_utc"])
     active = np.asarray(frame["active"], dtype=bool)

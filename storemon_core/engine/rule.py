@@ -1,4 +1,4 @@
-"""The counting rule of SPEC.md: each in-hours poll speaks for the time nearest to it.
+"""The counting rule of docs/counting.md: each in-hours poll speaks for the time nearest to it.
 
 This module owns the rule. Everything else lays data out for it (fleet) or draws
 what it decides (report, timeline).

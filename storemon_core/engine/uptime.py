@@ -1,4 +1,4 @@
-"""The uptime report: one row per store, numbers as SPEC.md defines them."""
+"""The uptime report: one row per store, numbers as docs/counting.md defines them."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from storemon_core.engine.fleet import Fleet, lay_out
 from storemon_core.engine.rule import status_spans, window_time
 from storemon_core.units import US_PER_HOUR, US_PER_MINUTE, Progress
 
-# The report's columns (SPEC "Output"); the extended ones follow the seven.
+# The report's columns (docs/formats.md, "The report"); the extended ones follow the seven.
 REPORT_COLUMNS = [
     "store_id",
     "uptime_last_hour",

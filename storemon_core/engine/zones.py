@@ -1,6 +1,6 @@
 """Local wall-clock time to UTC, read the way zoneinfo reads a naive time (fold=0).
 
-Business hours are wall-clock times; polls are UTC instants. SPEC.md fixes the
+Business hours are wall-clock times; polls are UTC instants. docs/counting.md fixes the
 reading of ambiguous and non-existent wall times to zoneinfo's default, which
 always applies the offset in force *before* a transition. Asking zoneinfo per
 shift would be a Python call per row, so each zone's transitions near the week

@@ -1,4 +1,4 @@
-"""Report frames and their CSV form (SPEC.md "Output")."""
+"""Report frames and their CSV form (docs/formats.md, "Outputs")."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ def _text_column(report: pd.DataFrame, column: str) -> pa.Array:
 
 
 def report_csv(report: pd.DataFrame, extended: bool = False) -> str:
-    """The report as CSV text: exactly SPEC.md's columns, or the extended set."""
+    """The report as CSV text: exactly the columns of docs/formats.md, or the extended set."""
     columns = EXTENDED_COLUMNS if extended else REPORT_COLUMNS
     table = pa.table([_text_column(report, c) for c in columns], names=columns)
     header = ",".join(columns) + "\n"

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 
 # Uptime percentages are derived from the observed business-hours time
-# (uptime + downtime), which SPEC.md makes equal to the business hours of the
+# (uptime + downtime), which docs/counting.md makes equal to the business hours of the
 # window whenever the store has an in-hours poll; stores without one get NaN
 # ("no data") rather than a misleading 0 %.
 PCT_COLUMNS = {
