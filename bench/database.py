@@ -31,7 +31,7 @@ from storemon_core.db.database import (  # noqa: E402
     timestamp_to_us,
 )
 from storemon_core.engine.uptime import uptime_report  # noqa: E402
-from storemon_core.exports.loading import load_exports  # noqa: E402
+from storemon_core.exports import load_exports  # noqa: E402
 from storemon_core.frames import Inputs  # noqa: E402
 from storemon_core.output.report_csv import report_csv  # noqa: E402
 from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402

@@ -103,7 +103,7 @@ def step_pandas(directory: Path) -> None:
 
 def step_full(directory: Path) -> None:
     from storemon_core.engine.uptime import uptime_report
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
     from storemon_core.output.report_csv import report_csv
 
     start, cpu = time.perf_counter(), time.process_time()
@@ -129,7 +129,7 @@ def step_full(directory: Path) -> None:
 
 def step_engine(directory: Path, runs: int) -> None:
     from storemon_core.engine.uptime import uptime_report
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
 
     inputs = load_exports(*paths(directory))
     times, cpus = [], []

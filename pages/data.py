@@ -13,7 +13,7 @@ from pages._common import (
     validated_uploads,
 )
 from storemon_core import config
-from storemon_core.exports.loading import InputError
+from storemon_core.exports import InputError
 from storemon_core.views import dashboard
 
 st.title("Data")

@@ -15,7 +15,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from storemon_core.exports.loading import InputError, format_rejections, load_exports
+from storemon_core.exports import InputError, format_rejections, load_exports
 from storemon_core.frames import Inputs
 
 EXIT_INPUT = 2

@@ -103,7 +103,7 @@ def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load_dir(directory: Path) -> Inputs:
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
 
     return load_exports(
         directory / "store_status.csv", directory / "menu_hours.csv", directory / "timezones.csv"

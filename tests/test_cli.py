@@ -16,7 +16,7 @@ import pytest
 from storemon_core.cli import main
 from storemon_core.db.database import Database
 from storemon_core.engine.uptime import EXTENDED_COLUMNS, REPORT_COLUMNS
-from storemon_core.exports.loading import load_exports
+from storemon_core.exports import load_exports
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = "America/New_York"

@@ -18,7 +18,7 @@ from storemon_core.db import loads as storage
 from storemon_core.db.database import Database
 from storemon_core.db.schema import DATA_TABLES, business_hours, polls, stores, timezones
 from storemon_core.engine.uptime import uptime_report
-from storemon_core.exports.loading import load_exports
+from storemon_core.exports import load_exports
 from storemon_core.frames import Inputs
 from storemon_core.output.report_csv import report_csv
 from tests.builders import engine_csv

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from storemon_core.exports.loading import load_exports
+from storemon_core.exports import load_exports
 from storemon_core.frames import DEFAULT_TIMEZONE, Inputs
 from storemon_core.sample.generate import (
     DEFAULT_END,

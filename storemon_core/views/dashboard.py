@@ -331,7 +331,7 @@ def validate_uploads(
     Raises `loading.InputError` for a file that cannot be read at all (empty,
     wrong header); bad rows only end up in `Inputs.rejected`.
     """
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
 
     return load_exports(status, hours, zones)
 
@@ -340,7 +340,7 @@ def load_sample_data(
     db: Database, stores: int = 200, days: int = 9, seed: int = 0, progress: Progress | None = None
 ) -> Inputs:
     """Generate the sample exports, read them like uploads and load them."""
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
     from storemon_core.sample.generate import generate_exports, write_exports
 
     exports = generate_exports(stores=stores, days=days, seed=seed)
