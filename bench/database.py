@@ -22,19 +22,15 @@ from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from storemon_core.db import Database, create_database_if_missing, timestamp_to_us  # noqa: E402
 from storemon_core.db.columns import READER_ENV, read_with_connectorx, read_with_driver  # noqa: E402
-from storemon_core.db.database import (  # noqa: E402
-    WEEK_US,
-    Database,
-    _week_polls,
-    create_database_if_missing,
-    timestamp_to_us,
-)
+from storemon_core.db.reads import _week_polls  # noqa: E402
 from storemon_core.engine.uptime import uptime_report  # noqa: E402
 from storemon_core.exports import load_exports  # noqa: E402
 from storemon_core.frames import Inputs  # noqa: E402
 from storemon_core.output.report_csv import report_csv  # noqa: E402
 from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402
+from storemon_core.units import US_PER_WEEK as WEEK_US  # noqa: E402
 from tests.real_data import REAL_2023, real_dir_or_none  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent

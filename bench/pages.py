@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 
-from storemon_core.db.database import open_database  # noqa: E402
+from storemon_core.db import open_database  # noqa: E402
 from storemon_core.exports import load_exports  # noqa: E402
 from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402
 from storemon_core.service.reports import get_service  # noqa: E402

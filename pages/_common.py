@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from storemon_core import config
-from storemon_core.db.database import Database, open_database
+from storemon_core.db import Database, open_database
 from storemon_core.engine.timeline import StoreTimeline
 from storemon_core.exports import InputError
 from storemon_core.frames import Inputs

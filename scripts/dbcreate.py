@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storemon_core.config import database_url, redact  # noqa: E402
-from storemon_core.db.database import Database, create_database_if_missing  # noqa: E402
+from storemon_core.db import Database, create_database_if_missing  # noqa: E402
 from storemon_core.exports import (  # noqa: E402
     HOURS_FILE,
     STATUS_FILE,

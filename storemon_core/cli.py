@@ -88,7 +88,7 @@ def _parse_as_of(text: str | None) -> pd.Timestamp | None:
 def _read_database(as_of: pd.Timestamp | None, err: TextIO) -> Inputs:
     # Imported here so the CSV path works without the database layer and its drivers.
     from storemon_core.config import database_url, redact
-    from storemon_core.db.database import open_database
+    from storemon_core.db import open_database
 
     url = database_url()
     print(f"reading database {redact(url)}", file=err, flush=True)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from storemon_core.db.database import Database
+from storemon_core.db import Database
 from storemon_core.frames import Inputs
 from tests.real_data import REAL_2023, real_dir_or_none
 

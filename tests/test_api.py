@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from storemon_core.db.database import Database
+from storemon_core.db import Database
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
 from storemon_core.service import reports as service_module

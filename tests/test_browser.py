@@ -21,7 +21,7 @@ import httpx2 as httpx
 import pandas as pd
 import pytest
 
-from storemon_core.db.database import open_database
+from storemon_core.db import open_database
 from storemon_core.service.reports import get_service
 from storemon_core.views import dashboard
 from tests.builders import wait_until

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from storemon_core.cli import main
-from storemon_core.db.database import Database
+from storemon_core.db import Database
 from storemon_core.engine.uptime import EXTENDED_COLUMNS, REPORT_COLUMNS
 from storemon_core.exports import load_exports
 

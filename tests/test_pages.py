@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from storemon_core.db.database import Database, open_database
+from storemon_core.db import Database, open_database
 from storemon_core.engine.uptime import REPORT_COLUMNS
 from storemon_core.frames import Inputs
 from storemon_core.service.reports import get_service

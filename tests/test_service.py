@@ -13,8 +13,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from storemon_core.db.database import Database, timestamp_to_us
-from storemon_core.db.schema import reports
+from storemon_core.db import Database, reports, timestamp_to_us
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
 from storemon_core.service import reports as service_module
@@ -205,7 +204,7 @@ def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Datab
         f"""
         import sys, time
         from storemon_core.service import reports as service
-        from storemon_core.db.database import Database
+        from storemon_core.db import Database
         def stuck(*args, **kwargs):
             time.sleep(600)
         service.uptime_report = stuck

@@ -23,13 +23,7 @@ import pandas as pd
 from sqlalchemy import Row, delete, select, update
 
 from storemon_core.config import int_setting
-from storemon_core.db.database import (
-    Database,
-    open_database,
-    timestamp_to_us,
-    us_to_timestamp,
-)
-from storemon_core.db.schema import reports
+from storemon_core.db import Database, open_database, reports, timestamp_to_us, us_to_timestamp
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
 from storemon_core.output.report_csv import report_csv

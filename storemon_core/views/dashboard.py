@@ -21,7 +21,7 @@ from storemon_core.units import Progress
 from storemon_core.views.display import to_display_time
 
 if TYPE_CHECKING:
-    from storemon_core.db.database import Database
+    from storemon_core.db import Database
     from storemon_core.engine.timeline import StoreTimeline
 
 
