@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from storemon_core.db import open_database  # noqa: E402
 from storemon_core.exports import load_exports  # noqa: E402
 from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402
-from storemon_core.service.reports import get_service  # noqa: E402
+from storemon_core.service import get_service  # noqa: E402
 from storemon_core.views import charts, dashboard  # noqa: E402
 
 APP = str(ROOT / "streamlit_app.py")

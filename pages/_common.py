@@ -16,7 +16,7 @@ from storemon_core.db import Database, open_database
 from storemon_core.engine.timeline import StoreTimeline
 from storemon_core.exports import InputError
 from storemon_core.frames import Inputs
-from storemon_core.service.reports import ReportService, get_service
+from storemon_core.service import ReportService, get_service
 from storemon_core.views import dashboard
 
 

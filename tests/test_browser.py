@@ -22,7 +22,7 @@ import pandas as pd
 import pytest
 
 from storemon_core.db import open_database
-from storemon_core.service.reports import get_service
+from storemon_core.service import ReportStatus, get_service
 from storemon_core.views import dashboard
 from tests.builders import wait_until
 
@@ -124,7 +124,7 @@ def test_every_page_and_a_report_end_to_end(server: tuple[str, str], page: Page)
     tab.goto(f"{base}/reports")
     _settle(tab)
     tab.get_by_role("button", name="Generate report").click()
-    tab.get_by_text("Complete", exact=False).first.wait_for(timeout=WAIT_MS)
+    tab.get_by_text(ReportStatus.COMPLETE, exact=False).first.wait_for(timeout=WAIT_MS)
     download = tab.locator('[data-testid="stDownloadButton"]').first
     download.wait_for(timeout=WAIT_MS)
     assert "Download report CSV" in download.inner_text()

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from storemon_core.db import Database, open_database
 from storemon_core.engine.uptime import REPORT_COLUMNS
 from storemon_core.frames import Inputs
-from storemon_core.service.reports import get_service
+from storemon_core.service import ReportStatus, get_service
 from storemon_core.views import dashboard
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
@@ -61,7 +61,7 @@ def use_loaded(loaded_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def _wait_complete(url: str, report_id: str) -> None:
     state = get_service(url).wait(report_id, TIMEOUT)
-    assert state is not None and state.status == "Complete", state
+    assert state is not None and state.status == ReportStatus.COMPLETE, state
 
 
 def _open(page: str, **query: str) -> AppTest:
@@ -169,7 +169,7 @@ def test_generating_a_report_ends_with_download_buttons(use_loaded: str) -> None
     labels = [b.label for b in at.download_button]
     assert "Download report CSV" in labels and "Download extended CSV" in labels
     state = get_service(use_loaded).get_report(report_id)
-    assert state is not None and state.status == "Complete"
+    assert state is not None and state.status == ReportStatus.COMPLETE
     assert len(get_service(use_loaded).list_reports(50)) == before + 1
     history = _table(at, "history")
     assert report_id in list(history["report_id"])
@@ -323,7 +323,7 @@ def test_report_at_a_chosen_instant(use_loaded: str) -> None:
     at.time_input(key="as_of_time").set_value(chosen.time())
     at.button(key="generate").click().run()
     state = get_service(use_loaded).wait(at.session_state["report_id"])
-    assert state is not None and state.status == "Complete"
+    assert state is not None and state.status == ReportStatus.COMPLETE
     assert state.as_of == chosen
 
 
@@ -339,7 +339,7 @@ def test_history_rows_can_be_downloaded(use_loaded: str) -> None:
     assert not at.exception
     selected = [b for b in at.download_button if b.key.startswith("selected")]
     assert {b.label for b in selected} == {"Download report CSV", "Download extended CSV"}
-    assert any(t.value == f"Report {older}: Complete" for t in at.text)
+    assert any(t.value == f"Report {older}: {ReportStatus.COMPLETE}" for t in at.text)
 
 
 def test_overview_without_report_offers_to_generate_one(
@@ -351,4 +351,4 @@ def test_overview_without_report_offers_to_generate_one(
     assert not at.exception
     assert at.title[0].value == "Reports"
     state = get_service(empty_db).wait(at.session_state["report_id"])
-    assert state is not None and state.status == "Complete"
+    assert state is not None and state.status == ReportStatus.COMPLETE

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from storemon_core.frames import FileSummary, Inputs
+from storemon_core.service import ReportStatus
 from storemon_core.views import charts, dashboard, display
 
 
@@ -106,7 +107,7 @@ def test_history_table_newest_first() -> None:
     reports = pd.DataFrame(
         {
             "report_id": ["old", "new"],
-            "status": ["Complete", "Failed"],
+            "status": [ReportStatus.COMPLETE, ReportStatus.FAILED],
             "as_of": ["2023-01-25 18:00:00+00:00", "2023-01-25 18:00:00+00:00"],
             "requested_at": ["2026-01-01 10:00:00+00:00", "2026-01-01 11:00:00+00:00"],
             "duration_seconds": [1.234, None],
