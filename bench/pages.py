@@ -28,7 +28,7 @@ from storemon_core.db import open_database  # noqa: E402
 from storemon_core.exports import load_exports  # noqa: E402
 from storemon_core.sample.generate import generate_exports, write_exports  # noqa: E402
 from storemon_core.service import get_service  # noqa: E402
-from storemon_core.views import charts, dashboard  # noqa: E402
+from storemon_core.views import charts, overview, store  # noqa: E402
 
 APP = str(ROOT / "streamlit_app.py")
 PAGES = {
@@ -79,7 +79,7 @@ def page_times(runs: int) -> None:
     assert latest is not None and latest.csv is not None, "no complete report"
     report = service.report_frame(latest.report_id)
     assert report is not None
-    worst = dashboard.headline(dashboard.with_uptime_pct(report)).worst_store or ""
+    worst = overview.headline(overview.with_uptime_pct(report)).worst_store or ""
     print(f"\nPages through AppTest (first run, then median of {runs} reruns):")
     print(f"  {'page':<12} {'first':>8} {'rerun':>8} {'max':>8}")
     for name, path in PAGES.items():
@@ -120,7 +120,7 @@ def timeline_times(stores: int) -> None:
     draws: list[float] = []
     for store_id in sample:
         start = time.perf_counter()
-        view = dashboard.store_view(db, str(store_id), latest.as_of)
+        view = store.store_view(db, str(store_id), latest.as_of)
         middle = time.perf_counter()
         assert view is not None
         charts.timeline_figure(view).to_json()

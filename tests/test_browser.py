@@ -23,7 +23,7 @@ import pytest
 
 from storemon_core.db import open_database
 from storemon_core.service import ReportStatus, get_service
-from storemon_core.views import dashboard
+from storemon_core.views import uploads
 from tests.builders import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
     db = open_database(url)
     db.create_schema()
-    dashboard.load_sample_data(db, stores=30, days=9, seed=5)
+    uploads.load_sample_data(db, stores=30, days=9, seed=5)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"

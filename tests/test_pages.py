@@ -16,7 +16,7 @@ from storemon_core.db import Database, open_database
 from storemon_core.engine.uptime import REPORT_COLUMNS
 from storemon_core.frames import Inputs
 from storemon_core.service import ReportStatus, get_service
-from storemon_core.views import dashboard
+from storemon_core.views import store, uploads
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGES = ["pages/overview.py", "pages/reports.py", "pages/store.py", "pages/data.py"]
@@ -42,7 +42,7 @@ def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'loaded.db'}"
     before = os.environ.get("DATABASE_URL")
     _use_database(url)
-    dashboard.load_sample_data(open_database(url), stores=40, days=9, seed=3)
+    uploads.load_sample_data(open_database(url), stores=40, days=9, seed=3)
     service = get_service(url)
     report_id = service.trigger_report()
     _wait_complete(url, report_id)
@@ -191,7 +191,7 @@ def test_store_page_shows_the_report_csv_numbers(use_loaded: str) -> None:
     for store_id in [str(busy["store_id"].iloc[0]), str(csv["store_id"].iloc[-1])]:
         at = _open(PAGES[2], store_id=store_id)
         shown = _table(at, "report_row")
-        expected = dashboard.csv_row(latest.csv, store_id)
+        expected = store.csv_row(latest.csv, store_id)
         assert list(shown.columns) == REPORT_COLUMNS
         assert shown["store_id"].iloc[0] == store_id
         for column in REPORT_COLUMNS[1:]:
@@ -296,7 +296,7 @@ def test_every_page_on_sqlite_and_mysql(
     csv = pd.read_csv(io.StringIO(latest.csv), dtype={"store_id": str})
     store_id = str(csv.sort_values("downtime_last_week")["store_id"].iloc[-1])
     shown = _table(_open(PAGES[2], store_id=store_id), "report_row")
-    expected = dashboard.csv_row(latest.csv, store_id)
+    expected = store.csv_row(latest.csv, store_id)
     for column in REPORT_COLUMNS[1:]:
         assert shown[column].iloc[0] == pytest.approx(expected[column].iloc[0], abs=0.011)
 
