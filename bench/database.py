@@ -20,15 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from storemon_core.db import Database, create_database_if_missing, timestamp_to_us
 from storemon_core.db.columns import READER_ENV, read_with_connectorx, read_with_driver
-from storemon_core.db.database import (
-    Database,
-    _week_polls,
-    create_database_if_missing,
-    timestamp_to_us,
-)
+from storemon_core.db.reads import _week_polls
 from storemon_core.engine.uptime import uptime_report
-from storemon_core.exports.loading import load_exports
+from storemon_core.exports import load_exports
 from storemon_core.frames import Inputs
 from storemon_core.output.report_csv import report_csv
 from storemon_core.sample.generate import generate_exports, write_exports

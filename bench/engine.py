@@ -5,7 +5,7 @@ three exports (real 2023 hours and zones when present), then runs, each in a
 fresh process:
 
   pandas   pd.read_csv of the three files + pd.to_datetime of the timestamps
-  full     storemon_core.exports.loading.load_exports -> uptime_report -> report_csv
+  full     storemon_core.exports.load_exports -> uptime_report -> report_csv
   engine   uptime_report alone on frames loaded beforehand (median of 3 runs)
 
 Times are the best of --repeat fresh processes; peak is the largest resident
@@ -103,7 +103,7 @@ def step_pandas(directory: Path) -> None:
 
 def step_full(directory: Path) -> None:
     from storemon_core.engine.uptime import uptime_report
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
     from storemon_core.output.report_csv import report_csv
 
     start, cpu = time.perf_counter(), time.process_time()
@@ -129,7 +129,7 @@ def step_full(directory: Path) -> None:
 
 def step_engine(directory: Path, runs: int) -> None:
     from storemon_core.engine.uptime import uptime_report
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
 
     inputs = load_exports(*paths(directory))
     times, cpus = [], []

@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from storemon_core.db.database import open_database
-from storemon_core.exports.loading import load_exports
+from storemon_core.db import open_database
+from storemon_core.exports import load_exports
 from storemon_core.sample.generate import generate_exports, write_exports
-from storemon_core.service.reports import get_service
-from storemon_core.views import charts, dashboard
+from storemon_core.service import get_service
+from storemon_core.views import charts, overview, store
 
 ROOT = Path(__file__).resolve().parent.parent
 # AppTest runs the app with the app's folder first on the path, so the pages import
@@ -76,7 +76,7 @@ def page_times(runs: int) -> None:
     assert latest is not None and latest.csv is not None, "no complete report"
     report = service.report_frame(latest.report_id)
     assert report is not None
-    worst = dashboard.headline(dashboard.with_uptime_pct(report)).worst_store or ""
+    worst = overview.headline(overview.with_uptime_pct(report)).worst_store or ""
     print(f"\nPages through AppTest (first run, then median of {runs} reruns):")
     print(f"  {'page':<12} {'first':>8} {'rerun':>8} {'max':>8}")
     for name, path in PAGES.items():
@@ -117,7 +117,7 @@ def timeline_times(stores: int) -> None:
     draws: list[float] = []
     for store_id in sample:
         start = time.perf_counter()
-        view = dashboard.store_view(db, str(store_id), latest.as_of)
+        view = store.store_view(db, str(store_id), latest.as_of)
         middle = time.perf_counter()
         assert view is not None
         charts.timeline_figure(view).to_json()

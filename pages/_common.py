@@ -12,12 +12,12 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from storemon_core import config
-from storemon_core.db.database import Database, open_database
+from storemon_core.db import Database, open_database
 from storemon_core.engine.timeline import StoreTimeline
-from storemon_core.exports.loading import InputError
+from storemon_core.exports import InputError
 from storemon_core.frames import Inputs
-from storemon_core.service.reports import ReportService, get_service
-from storemon_core.views import dashboard
+from storemon_core.service import ReportService, get_service
+from storemon_core.views import data, overview, store, uploads
 
 
 def database() -> Database:
@@ -35,13 +35,13 @@ def data_version() -> str:
 @st.cache_data(max_entries=8, show_spinner=False)
 def report_table(report_id: str) -> pd.DataFrame | None:
     frame = service().report_frame(report_id)
-    return None if frame is None else dashboard.with_uptime_pct(frame)
+    return None if frame is None else overview.with_uptime_pct(frame)
 
 
 @st.cache_data(max_entries=256, show_spinner="Drawing the store's week...")
 def store_view(store_id: str, as_of: pd.Timestamp, version: str) -> StoreTimeline | None:
     del version  # part of the cache key only
-    return dashboard.store_view(database(), store_id, as_of)
+    return store.store_view(database(), store_id, as_of)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -60,7 +60,7 @@ def newest_poll(version: str) -> pd.Timestamp | None:
 def data_summary(version: str) -> pd.DataFrame:
     del version
     # The database line is shown on its own, above the table.
-    return dashboard.summary_table(database().summary(), hide=("database",))
+    return data.summary_table(database().summary(), hide=("database",))
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -82,7 +82,7 @@ def validated_uploads(*files: UploadedFile | None) -> Inputs | InputError:
         return result
     with st.spinner("Checking the files..."):
         try:
-            result = dashboard.validate_uploads(*files)
+            result = uploads.validate_uploads(*files)
         except InputError as error:
             result = error
     st.session_state["_validated_uploads"] = (key, result)

@@ -13,8 +13,8 @@ from pages._common import (
     validated_uploads,
 )
 from storemon_core import config
-from storemon_core.exports.loading import InputError
-from storemon_core.views import dashboard
+from storemon_core.exports import InputError
+from storemon_core.views import data, uploads
 
 st.title("Data")
 url = config.database_url()
@@ -26,7 +26,7 @@ if not has_polls(version):
     st.info("The database is empty. Load the bundled sample data to try the dashboard.")
     if st.button("Load sample data", type="primary", key="load_sample"):
         bar = st.progress(0.0, text="generating sample exports")
-        dashboard.load_sample_data(
+        uploads.load_sample_data(
             database(), progress=lambda done, phase: bar.progress(min(done, 1.0), text=phase)
         )
         st.session_state["loaded_message"] = "Sample data loaded."
@@ -51,8 +51,8 @@ if status or hours or zones:
         st.error("These files cannot be read; nothing was loaded:")
         st.code(str(inputs), language=None)
     else:
-        st.dataframe(dashboard.file_summary_table(inputs), hide_index=True, key="upload_files")
-        rejected = dashboard.rejected_table(inputs)
+        st.dataframe(data.file_summary_table(inputs), hide_index=True, key="upload_files")
+        rejected = data.rejected_table(inputs)
         if not rejected.empty:
             st.warning(
                 f"{len(inputs.rejected):,} rows cannot be used and will be skipped; "

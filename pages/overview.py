@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._common import report_table, service
-from storemon_core.views import charts, dashboard
+from storemon_core.views import charts, filters, overview, text
 
 st.title("Fleet overview")
 svc = service()
@@ -22,9 +22,9 @@ report = report_table(latest.report_id)
 if report is None:
     st.warning("The latest report cannot be read; generate a new one on the Reports page.")
     st.stop()
-head = dashboard.headline(report)
+head = overview.headline(report)
 st.caption(
-    f"From report {dashboard.escape_markdown(latest.report_id)}, "
+    f"From report {text.escape_markdown(latest.report_id)}, "
     f"as of {latest.as_of:%Y-%m-%d %H:%M:%S} UTC. "
     "Uptime counts business hours only."
 )
@@ -54,8 +54,8 @@ st.plotly_chart(charts.uptime_histogram(report), key="histogram")
 
 st.subheader("Stores with most downtime")
 # The URL is the source of truth on first load, so a shared link reproduces the view.
-shared = dashboard.parse_filters(st.query_params.to_dict())
-zones = dashboard.zone_options(report)
+shared = filters.parse_filters(st.query_params.to_dict())
+zones = overview.zone_options(report)
 st.session_state.setdefault("f_search", shared.search)
 st.session_state.setdefault("f_zones", [z for z in shared.zones if z in zones])
 st.session_state.setdefault("f_range", (shared.pct_min, shared.pct_max))
@@ -65,11 +65,11 @@ chosen_zones = middle.multiselect("Time zone", zones, key="f_zones")
 low, high = right.slider(
     "Weekly uptime %", min_value=0.0, max_value=100.0, step=1.0, format="%.0f%%", key="f_range"
 )
-filters = dashboard.Filters(search.strip(), tuple(sorted(chosen_zones)), low, high)
-st.query_params.from_dict(dashboard.filters_to_params(filters))
+chosen = filters.Filters(search.strip(), tuple(sorted(chosen_zones)), low, high)
+st.query_params.from_dict(filters.filters_to_params(chosen))
 
-matching = dashboard.filter_stores(report, filters)
-table = dashboard.most_downtime(matching, limit=1000)
+matching = filters.filter_stores(report, chosen)
+table = overview.most_downtime(matching, limit=1000)
 st.caption(
     f"{len(matching):,} of {len(report):,} stores match; showing {len(table):,}. "
     "Select a row to open the store."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._common import data_version, newest_poll, service
-from storemon_core.views import dashboard
+from storemon_core.views import reports
 
 POLL_SECONDS = 1.0
 
@@ -26,11 +26,11 @@ else:
             "As-of time (UTC)", value=newest.time().replace(microsecond=0), key="as_of_time",
             step=60,
         )
-        as_of = dashboard.as_of_from_parts(day, clock, newest)
+        as_of = reports.as_of_from_parts(day, clock, newest)
     if st.button("Generate report", type="primary", key="generate"):
         st.session_state["report_id"] = svc.trigger_report(as_of)
 
-history = dashboard.history_table(svc.list_reports(50))
+history = reports.history_table(svc.list_reports(50))
 report_id = st.session_state.get("report_id")
 if report_id is None and not history.empty:
     # A reload loses session state; the newest report in the database stands in.

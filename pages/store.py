@@ -13,7 +13,7 @@ from pages._common import (
     store_view,
 )
 from storemon_core.engine.uptime import REPORT_COLUMNS
-from storemon_core.views import charts, dashboard
+from storemon_core.views import charts, store
 
 ROW_LABELS = {
     "uptime_last_hour": "Up, hour (min)",
@@ -50,7 +50,7 @@ if timeline is None:
     # spares the database a LIKE over all ids; stores polled only since then are
     # still found by the database search.
     report = report_table(latest.report_id) if latest is not None else None
-    matches = [] if report is None else dashboard.matching_ids(report["store_id"], typed)
+    matches = [] if report is None else store.matching_ids(report["store_id"], typed)
     matches = matches or search_store_ids(typed, version)
     if not matches:
         st.error("No store has an id that contains this text:")
@@ -89,7 +89,7 @@ st.plotly_chart(charts.timeline_figure(timeline, local=local), key="timeline")
 st.subheader("Report row")
 st.caption("Minutes for the last hour, hours for the last day and week, as in the CSV.")
 st.dataframe(
-    dashboard.report_row_table(timeline.report_row, REPORT_COLUMNS),
+    store.report_row_table(timeline.report_row, REPORT_COLUMNS),
     hide_index=True,
     key="report_row",
     column_config={
@@ -107,7 +107,7 @@ st.plotly_chart(charts.daily_figure(timeline.daily), key="daily")
 
 st.subheader("Incidents (business hours, longest first)")
 zone_label = timeline.timezone if local else "UTC"
-incidents = dashboard.incidents_table(timeline.incidents, timeline.timezone if local else None)
+incidents = store.incidents_table(timeline.incidents, timeline.timezone if local else None)
 if incidents.empty:
     st.caption("No inactive time in business hours this week.")
 else:

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from storemon_core.db.database import Database
+from storemon_core.db import Database
 from storemon_core.frames import Inputs
 from tests.real_data import REAL_2023, real_dir_or_none
 
@@ -103,7 +103,7 @@ def export_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def load_dir(directory: Path) -> Inputs:
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
 
     return load_exports(
         directory / "store_status.csv", directory / "menu_hours.csv", directory / "timezones.csv"

@@ -11,12 +11,11 @@ from sqlalchemy.exc import OperationalError
 from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
-from storemon_core.db.database import Database
+from storemon_core.db import Database
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
-from storemon_core.service import reports as service_module
+from storemon_core.service import ReportService, ReportStatus, runs
 from storemon_core.service.api import routes
-from storemon_core.service.reports import ReportService
 from tests.builders import engine_csv, wait_until
 from tests.test_service import Gate
 
@@ -50,7 +49,7 @@ def test_trigger_and_get_csv(client: TestClient, export_inputs: Inputs) -> None:
     done = wait_done(client, report_id)
     assert done.status_code == 200
     assert done.headers["content-type"].startswith("text/csv")
-    assert done.headers["x-report-status"] == "Complete"
+    assert done.headers["x-report-status"] == ReportStatus.COMPLETE
     assert f'filename="report_{report_id}.csv"' in done.headers["content-disposition"]
     assert "attachment" in done.headers["content-disposition"]
     assert done.text == engine_csv(export_inputs)
@@ -63,7 +62,7 @@ def test_trigger_and_get_csv(client: TestClient, export_inputs: Inputs) -> None:
         "/get_report", params={"report_id": report_id}, headers={"Accept": "application/json"}
     )
     assert as_json.status_code == 200
-    assert as_json.json() == {"status": "Complete", "csv": engine_csv(export_inputs)}
+    assert as_json.json() == {"status": ReportStatus.COMPLETE, "csv": engine_csv(export_inputs)}
 
 
 def test_post_trigger_with_as_of(client: TestClient, export_inputs: Inputs) -> None:
@@ -77,14 +76,14 @@ def test_post_trigger_with_as_of(client: TestClient, export_inputs: Inputs) -> N
 
 def test_running_is_202_with_progress(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     gate = Gate()
-    monkeypatch.setattr(service_module, "uptime_report", gate.wrap(uptime_report))
+    monkeypatch.setattr(runs, "uptime_report", gate.wrap(uptime_report))
     try:
         report_id = client.post("/trigger_report").json()["report_id"]
         assert gate.entered.wait(30)
         response = client.get("/get_report", params={"report_id": report_id})
         assert response.status_code == 202
         body = response.json()
-        assert body["status"] == "Running" and 0 < body["progress"] < 1
+        assert body["status"] == ReportStatus.RUNNING and 0 < body["progress"] < 1
     finally:
         gate.release.set()
     assert wait_done(client, report_id).status_code == 200
@@ -106,12 +105,12 @@ def test_failed_report_is_500_with_error(
     def broken(*args: Any, **kwargs: Any) -> pd.DataFrame:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(service_module, "uptime_report", broken)
+    monkeypatch.setattr(runs, "uptime_report", broken)
     report_id = client.get("/trigger_report").json()["report_id"]
     response = wait_done(client, report_id)
     assert response.status_code == 500
     body = response.json()
-    assert body["status"] == "Failed" and "engine exploded" in body["error"]
+    assert body["status"] == ReportStatus.FAILED and "engine exploded" in body["error"]
 
 
 def test_bad_as_of_is_400(client: TestClient) -> None:

@@ -21,9 +21,9 @@ import httpx2 as httpx
 import pandas as pd
 import pytest
 
-from storemon_core.db.database import open_database
-from storemon_core.service.reports import get_service
-from storemon_core.views import dashboard
+from storemon_core.db import open_database
+from storemon_core.service import ReportStatus, get_service
+from storemon_core.views import uploads
 from tests.builders import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
     db = open_database(url)
     db.create_schema()
-    dashboard.load_sample_data(db, stores=30, days=9, seed=5)
+    uploads.load_sample_data(db, stores=30, days=9, seed=5)
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
@@ -124,7 +124,7 @@ def test_every_page_and_a_report_end_to_end(server: tuple[str, str], page: Page)
     tab.goto(f"{base}/reports")
     _settle(tab)
     tab.get_by_role("button", name="Generate report").click()
-    tab.get_by_text("Complete", exact=False).first.wait_for(timeout=WAIT_MS)
+    tab.get_by_text(ReportStatus.COMPLETE, exact=False).first.wait_for(timeout=WAIT_MS)
     download = tab.locator('[data-testid="stDownloadButton"]').first
     download.wait_for(timeout=WAIT_MS)
     assert "Download report CSV" in download.inner_text()

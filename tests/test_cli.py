@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from storemon_core.cli import COMMANDS, build_parser, command_parser, main
-from storemon_core.db.database import Database
+from storemon_core.db import Database
 from storemon_core.engine.uptime import EXTENDED_COLUMNS, REPORT_COLUMNS
-from storemon_core.exports.loading import load_exports
+from storemon_core.exports import load_exports
 
 ROOT = Path(__file__).resolve().parent.parent
 ZONE = "America/New_York"

@@ -14,11 +14,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from storemon_core.db import loads as storage
-from storemon_core.db.database import Database
+from storemon_core.db import Database, bulk
 from storemon_core.db.schema import DATA_TABLES, business_hours, polls, stores, timezones
 from storemon_core.engine.uptime import uptime_report
-from storemon_core.exports.loading import load_exports
+from storemon_core.exports import load_exports
 from storemon_core.frames import Inputs
 from storemon_core.output.report_csv import report_csv
 from tests.builders import engine_csv
@@ -229,8 +228,8 @@ def test_load_failing_midway_leaves_database_unchanged(
     version = db.data_version()
 
     # Small batches, and a failure after some of them were written.
-    monkeypatch.setattr(storage, "BATCH_ROWS", 500)
-    monkeypatch.setattr(storage, "INFILE_ROWS", 500)
+    monkeypatch.setattr(bulk, "BATCH_ROWS", 500)
+    monkeypatch.setattr(bulk, "INFILE_ROWS", 500)
     calls: list[str] = []
 
     def explode(fraction: float, phase: str) -> None:
@@ -251,7 +250,7 @@ def bulk_path_expected(db: Database) -> bool:
     if db.is_sqlite:
         return False
     with db.read() as conn:
-        return storage._sorted_bulk_load(conn)
+        return bulk.sorted_bulk_load(conn)
 
 
 def test_first_load_failing_after_the_bulk_write_leaves_database_empty(
@@ -279,7 +278,7 @@ def test_load_with_plain_inserts_on_mysql_too(
     db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Servers without LOAD DATA LOCAL get multi-row INSERTs: same result.
-    monkeypatch.setenv(storage.INFILE_ENV, "0")
+    monkeypatch.setenv(bulk.INFILE_ENV, "0")
     db.load(export_inputs)
     db.load(export_inputs)
     assert engine_csv(db.read_inputs(), extended=True) == engine_csv(export_inputs, extended=True)
@@ -292,8 +291,7 @@ def kill_loader(db: Database, export_dir: Path, when: str, setup: str = "pass") 
         f"""
         import os, signal
         from pathlib import Path
-        from storemon_core.db import loads as storage
-        from storemon_core.db.database import Database
+        from storemon_core.db import Database, bulk
         from tests.conftest import load_dir
         {setup}
         seen = []
@@ -319,7 +317,7 @@ def test_killed_loader_process_leaves_database_unchanged(
     db.load(subset(export_inputs, times <= times.min() + pd.Timedelta(days=2)))
     before = snapshot(db)
     # Small batches, killed after some of them were written.
-    kill_loader(db, export_dir, "len(seen) == 4", "storage.BATCH_ROWS = storage.INFILE_ROWS = 500")
+    kill_loader(db, export_dir, "len(seen) == 4", "bulk.BATCH_ROWS = bulk.INFILE_ROWS = 500")
     assert snapshot(db) == before
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from storemon_core.config import redact
-from storemon_core.db.database import Database
+from storemon_core.db import Database
 from storemon_core.frames import Inputs
 
 ROOT = Path(__file__).resolve().parent.parent

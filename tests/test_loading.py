@@ -11,15 +11,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from storemon_core.exports import loading
-from storemon_core.exports.loading import (
+from storemon_core.exports import (
     InputError,
     format_rejections,
+    is_timezone,
     load_exports,
     read_business_hours,
     read_polls,
     read_timezones,
 )
+from storemon_core.exports import timestamps as ts
 from tests.real_data import REAL_DATA, needs_real_data
 
 
@@ -519,9 +520,9 @@ def test_real_exports_load_without_rejections(year: str) -> None:
 
 
 def test_zone_check_is_cached() -> None:
-    loading.is_timezone.cache_clear()
+    is_timezone.cache_clear()
     read_timezones(_bytes("store_id,timezone_str\n" + "s1,America/Chicago\n" * 50))
-    info = loading.is_timezone.cache_info()
+    info = is_timezone.cache_info()
     assert info.misses == 1
 
 
@@ -556,19 +557,19 @@ def test_byte_checks_read_values_as_arrow_strings_do(values: list[str], cut: int
     texts = col.to_pylist()
     padded = any(t[:1] in (" ", "\t", "\u00a0") or t[-1:] in (" ", "\t", "\u00a0")
                  for t in texts)
-    assert loading._padded(col) == padded
+    assert ts.padded(col) == padded
     length = pc.utf8_length(col).to_pylist()
     dotted = [t[19:20] == "." for t in texts]
     shaped = [n == 19 or (21 <= n <= 26 and d) for n, d in zip(length, dotted, strict=True)]
     # Byte and character lengths differ only off ISO 8601, which the cast rejects anyway.
     ascii_rows = [t.isascii() for t in texts]
-    got = loading._shaped(col).tolist()
+    got = ts.shaped(col).tolist()
     assert [g for g, a in zip(got, ascii_rows, strict=True) if a] == [
         s for s, a in zip(shaped, ascii_rows, strict=True) if a
     ]
-    micros, ok = loading._check_timestamps(col, quoted=False)
+    micros, ok = ts.check_timestamps(col, quoted=False)
     for text, good, value in zip(texts, ok.tolist(), micros.tolist(), strict=True):
         stripped = text.strip(" \t\u00a0").removesuffix(" UTC").removesuffix("Z")
-        expected = loading._one_timestamp(stripped) if len(stripped) in (19, *range(21, 27)) \
+        expected = ts.one_timestamp(stripped) if len(stripped) in (19, *range(21, 27)) \
             else (0, False)
         assert (good, value if good else 0) == (expected[1], expected[0] if expected[1] else 0)

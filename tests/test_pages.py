@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from storemon_core.db.database import Database, open_database
+from storemon_core.db import Database, open_database
 from storemon_core.engine.uptime import REPORT_COLUMNS
 from storemon_core.frames import Inputs
-from storemon_core.service.reports import get_service
-from storemon_core.views import dashboard
+from storemon_core.service import ReportStatus, get_service
+from storemon_core.views import store, uploads
 
 APP = str(Path(__file__).resolve().parent.parent / "streamlit_app.py")
 PAGES = ["pages/overview.py", "pages/reports.py", "pages/store.py", "pages/data.py"]
@@ -42,7 +42,7 @@ def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'loaded.db'}"
     before = os.environ.get("DATABASE_URL")
     _use_database(url)
-    dashboard.load_sample_data(open_database(url), stores=40, days=9, seed=3)
+    uploads.load_sample_data(open_database(url), stores=40, days=9, seed=3)
     service = get_service(url)
     report_id = service.trigger_report()
     _wait_complete(url, report_id)
@@ -61,7 +61,7 @@ def use_loaded(loaded_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def _wait_complete(url: str, report_id: str) -> None:
     state = get_service(url).wait(report_id, TIMEOUT)
-    assert state is not None and state.status == "Complete", state
+    assert state is not None and state.status == ReportStatus.COMPLETE, state
 
 
 def _open(page: str, **query: str) -> AppTest:
@@ -169,7 +169,7 @@ def test_generating_a_report_ends_with_download_buttons(use_loaded: str) -> None
     labels = [b.label for b in at.download_button]
     assert "Download report CSV" in labels and "Download extended CSV" in labels
     state = get_service(use_loaded).get_report(report_id)
-    assert state is not None and state.status == "Complete"
+    assert state is not None and state.status == ReportStatus.COMPLETE
     assert len(get_service(use_loaded).list_reports(50)) == before + 1
     history = _table(at, "history")
     assert report_id in list(history["report_id"])
@@ -191,7 +191,7 @@ def test_store_page_shows_the_report_csv_numbers(use_loaded: str) -> None:
     for store_id in [str(busy["store_id"].iloc[0]), str(csv["store_id"].iloc[-1])]:
         at = _open(PAGES[2], store_id=store_id)
         shown = _table(at, "report_row")
-        expected = dashboard.csv_row(latest.csv, store_id)
+        expected = store.csv_row(latest.csv, store_id)
         assert list(shown.columns) == REPORT_COLUMNS
         assert shown["store_id"].iloc[0] == store_id
         for column in REPORT_COLUMNS[1:]:
@@ -296,7 +296,7 @@ def test_every_page_on_sqlite_and_mysql(
     csv = pd.read_csv(io.StringIO(latest.csv), dtype={"store_id": str})
     store_id = str(csv.sort_values("downtime_last_week")["store_id"].iloc[-1])
     shown = _table(_open(PAGES[2], store_id=store_id), "report_row")
-    expected = dashboard.csv_row(latest.csv, store_id)
+    expected = store.csv_row(latest.csv, store_id)
     for column in REPORT_COLUMNS[1:]:
         assert shown[column].iloc[0] == pytest.approx(expected[column].iloc[0], abs=0.011)
 
@@ -323,7 +323,7 @@ def test_report_at_a_chosen_instant(use_loaded: str) -> None:
     at.time_input(key="as_of_time").set_value(chosen.time())
     at.button(key="generate").click().run()
     state = get_service(use_loaded).wait(at.session_state["report_id"])
-    assert state is not None and state.status == "Complete"
+    assert state is not None and state.status == ReportStatus.COMPLETE
     assert state.as_of == chosen
 
 
@@ -339,7 +339,7 @@ def test_history_rows_can_be_downloaded(use_loaded: str) -> None:
     assert not at.exception
     selected = [b for b in at.download_button if b.key.startswith("selected")]
     assert {b.label for b in selected} == {"Download report CSV", "Download extended CSV"}
-    assert any(t.value == f"Report {older}: Complete" for t in at.text)
+    assert any(t.value == f"Report {older}: {ReportStatus.COMPLETE}" for t in at.text)
 
 
 def test_overview_without_report_offers_to_generate_one(
@@ -351,4 +351,4 @@ def test_overview_without_report_offers_to_generate_one(
     assert not at.exception
     assert at.title[0].value == "Reports"
     state = get_service(empty_db).wait(at.session_state["report_id"])
-    assert state is not None and state.status == "Complete"
+    assert state is not None and state.status == ReportStatus.COMPLETE

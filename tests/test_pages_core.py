@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from storemon_core import views
 from storemon_core.frames import FileSummary, Inputs
-from storemon_core.views import charts, dashboard, display
+from storemon_core.service import ReportStatus
+from storemon_core.views import charts, data, display, filters, overview, reports, store, text
 
 
 def _report(rows: list[tuple[str, str, float, float, float, float, float, float]]) -> pd.DataFrame:
@@ -31,7 +35,7 @@ def _report(rows: list[tuple[str, str, float, float, float, float, float, float]
 
 @pytest.fixture
 def report() -> pd.DataFrame:
-    return dashboard.with_uptime_pct(
+    return overview.with_uptime_pct(
         _report(
             [
                 ("a1", "America/Chicago", 60, 20, 90, 0, 4, 10),
@@ -53,7 +57,7 @@ def test_uptime_pct_uses_observed_time_and_leaves_unobserved_empty(report: pd.Da
 
 
 def test_headline_numbers(report: pd.DataFrame) -> None:
-    head = dashboard.headline(report)
+    head = overview.headline(report)
     assert head.stores == 4
     assert head.fleet_uptime_pct == pytest.approx(160 / 300 * 100)
     assert head.stores_down_last_hour == 2
@@ -62,51 +66,51 @@ def test_headline_numbers(report: pd.DataFrame) -> None:
 
 
 def test_headline_of_empty_report() -> None:
-    empty = dashboard.with_uptime_pct(_report([]))
-    head = dashboard.headline(empty)
+    empty = overview.with_uptime_pct(_report([]))
+    head = overview.headline(empty)
     assert (head.stores, head.fleet_uptime_pct, head.worst_store) == (0, None, None)
 
 
 def test_filters_round_trip_through_query_params() -> None:
-    filters = dashboard.Filters(search="b", zones=("Europe/Berlin", "Asia/Kolkata"), pct_max=60)
-    params = dashboard.filters_to_params(filters)
+    chosen = filters.Filters(search="b", zones=("Europe/Berlin", "Asia/Kolkata"), pct_max=60)
+    params = filters.filters_to_params(chosen)
     assert params == {"q": "b", "tz": "Asia/Kolkata,Europe/Berlin", "max": "60"}
-    back = dashboard.parse_filters(params)
+    back = filters.parse_filters(params)
     assert back.search == "b"
     assert back.zones == ("Asia/Kolkata", "Europe/Berlin")
     assert (back.pct_min, back.pct_max) == (0.0, 60.0)
-    assert dashboard.filters_to_params(dashboard.Filters()) == {}
+    assert filters.filters_to_params(filters.Filters()) == {}
 
 
 def test_malformed_query_params_fall_back_to_defaults() -> None:
-    filters = dashboard.parse_filters({"min": "abc", "max": "nan", "tz": ",,", "q": ["x", "y"]})
-    assert filters == dashboard.Filters(search="y")
-    swapped = dashboard.parse_filters({"min": "90", "max": "10"})
+    parsed = filters.parse_filters({"min": "abc", "max": "nan", "tz": ",,", "q": ["x", "y"]})
+    assert parsed == filters.Filters(search="y")
+    swapped = filters.parse_filters({"min": "90", "max": "10"})
     assert (swapped.pct_min, swapped.pct_max) == (10.0, 90.0)
 
 
 def test_filter_by_search_zone_and_range(report: pd.DataFrame) -> None:
-    ids = lambda f: list(dashboard.filter_stores(report, f)["store_id"])  # noqa: E731
-    assert ids(dashboard.Filters()) == ["a1", "b2", "c3", "d4"]
-    assert ids(dashboard.Filters(search="B")) == ["b2"]
-    assert ids(dashboard.Filters(zones=("America/Chicago",))) == ["a1", "c3"]
+    ids = lambda f: list(filters.filter_stores(report, f)["store_id"])  # noqa: E731
+    assert ids(filters.Filters()) == ["a1", "b2", "c3", "d4"]
+    assert ids(filters.Filters(search="B")) == ["b2"]
+    assert ids(filters.Filters(zones=("America/Chicago",))) == ["a1", "c3"]
     # a narrowed range drops stores without data: they have no uptime % to compare
-    assert ids(dashboard.Filters(pct_min=10, pct_max=60)) == ["b2", "d4"]
+    assert ids(filters.Filters(pct_min=10, pct_max=60)) == ["b2", "d4"]
     # search is literal text, not a pattern
-    assert ids(dashboard.Filters(search=".")) == []
+    assert ids(filters.Filters(search=".")) == []
 
 
 def test_most_downtime_first(report: pd.DataFrame) -> None:
-    table = dashboard.most_downtime(report, limit=3)
+    table = overview.most_downtime(report, limit=3)
     assert list(table["store_id"]) == ["d4", "b2", "a1"]
     assert "uptime_pct_week" in table.columns
 
 
 def test_history_table_newest_first() -> None:
-    reports = pd.DataFrame(
+    past = pd.DataFrame(
         {
             "report_id": ["old", "new"],
-            "status": ["Complete", "Failed"],
+            "status": [ReportStatus.COMPLETE, ReportStatus.FAILED],
             "as_of": ["2023-01-25 18:00:00+00:00", "2023-01-25 18:00:00+00:00"],
             "requested_at": ["2026-01-01 10:00:00+00:00", "2026-01-01 11:00:00+00:00"],
             "duration_seconds": [1.234, None],
@@ -114,11 +118,11 @@ def test_history_table_newest_first() -> None:
             "error": [None, "boom"],
         }
     )
-    table = dashboard.history_table(reports)
+    table = reports.history_table(past)
     assert list(table["report_id"]) == ["new", "old"]
     assert list(table["error"]) == ["boom", ""]
     assert table["duration_seconds"].iloc[1] == pytest.approx(1.23)
-    assert dashboard.history_table(reports.iloc[0:0]).empty
+    assert reports.history_table(past.iloc[0:0]).empty
 
 
 def test_display_time_converts_to_local_wall_clock() -> None:
@@ -129,10 +133,10 @@ def test_display_time_converts_to_local_wall_clock() -> None:
 
 def test_report_row_and_csv_row_agree() -> None:
     row = pd.DataFrame({"store_id": ["0012"], "uptime_last_hour": [29.4999], "x": [1.0]})
-    table = dashboard.report_row_table(row, ["store_id", "uptime_last_hour"])
+    table = store.report_row_table(row, ["store_id", "uptime_last_hour"])
     assert table.to_dict("records") == [{"store_id": "0012", "uptime_last_hour": 29.5}]
     csv = "store_id,uptime_last_hour\n0012,29.5\n12,1.0\n"
-    assert dashboard.csv_row(csv, "0012").to_dict("records") == table.to_dict("records")
+    assert store.csv_row(csv, "0012").to_dict("records") == table.to_dict("records")
 
 
 def test_rejected_and_file_tables() -> None:
@@ -147,10 +151,10 @@ def test_rejected_and_file_tables() -> None:
         ),
         summaries=[FileSummary("store_status.csv", 10, 8, 2)],
     )
-    rejected = dashboard.rejected_table(inputs)
+    rejected = data.rejected_table(inputs)
     assert list(rejected["line"]) == [3, 9]
     assert rejected["row"].iloc[0] == "<b>,active,2023"
-    files = dashboard.file_summary_table(inputs)
+    files = data.file_summary_table(inputs)
     assert files.to_dict("records") == [
         {"file": "store_status.csv", "read": 10, "kept": 8, "rejected": 2}
     ]
@@ -162,7 +166,7 @@ def test_summary_table_from_dataclass() -> None:
         stores: int
         newest_poll: str | None
 
-    table = dashboard.summary_table(Summary(3, None))
+    table = data.summary_table(Summary(3, None))
     assert table.to_dict("records") == [
         {"what": "stores", "value": "3"},
         {"what": "newest poll", "value": ""},
@@ -244,21 +248,44 @@ def test_histogram_skips_stores_without_data(report: pd.DataFrame) -> None:
 
 
 def test_escape_markdown_keeps_text_literal() -> None:
-    assert dashboard.escape_markdown("a_b*c") == "a\\_b\\*c"
-    assert dashboard.escape_markdown("plain") == "plain"
+    assert text.escape_markdown("a_b*c") == "a\\_b\\*c"
+    assert text.escape_markdown("plain") == "plain"
 
 
 def test_matching_ids_is_literal_and_case_blind() -> None:
     ids = pd.Series(["abc-1", "ABC-2", "x.y", "xzy"])
-    assert dashboard.matching_ids(ids, "Bc") == ["ABC-2", "abc-1"]
-    assert dashboard.matching_ids(ids, ".") == ["x.y"]
-    assert dashboard.matching_ids(ids, "c", limit=1) == ["ABC-2"]
+    assert store.matching_ids(ids, "Bc") == ["ABC-2", "abc-1"]
+    assert store.matching_ids(ids, ".") == ["x.y"]
+    assert store.matching_ids(ids, "c", limit=1) == ["ABC-2"]
 
 
 def test_as_of_from_widgets_keeps_the_newest_poll_when_untouched() -> None:
     newest = pd.Timestamp("2024-11-06 23:51:41.877740", tz="UTC")
     shown = newest.time().replace(microsecond=0)
-    untouched = dashboard.as_of_from_parts(newest.date(), shown, newest)
+    untouched = reports.as_of_from_parts(newest.date(), shown, newest)
     assert untouched == newest
-    edited = dashboard.as_of_from_parts(newest.date(), pd.Timestamp("12:30").time(), newest)
+    edited = reports.as_of_from_parts(newest.date(), pd.Timestamp("12:30").time(), newest)
     assert edited == pd.Timestamp("2024-11-06 12:30", tz="UTC")
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+    return found
+
+
+def test_views_import_down_and_never_streamlit() -> None:
+    package = Path(views.__file__).resolve().parent.parent
+    for path in package.rglob("*.py"):
+        imported = _imports(path)
+        name = path.relative_to(package.parent).as_posix()
+        assert not {m for m in imported if m.split(".")[0] == "streamlit"}, name
+        if "views" not in path.relative_to(package).parts:
+            assert not {m for m in imported if m.startswith("storemon_core.views")}, name
+    for path in Path(views.__file__).resolve().parent.rglob("*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name

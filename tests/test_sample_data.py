@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from storemon_core.cli import main
-from storemon_core.db.database import Database
-from storemon_core.exports.loading import load_exports
+from storemon_core.db import Database
+from storemon_core.exports import load_exports
 from storemon_core.frames import DEFAULT_TIMEZONE, Inputs
 from storemon_core.sample.generate import DEFAULT_END, generate_exports, write_exports
 from storemon_core.sample.render import HOURS_HEADER, STATUS_HEADER, TIMEZONES_HEADER

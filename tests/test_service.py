@@ -13,12 +13,18 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from storemon_core.db.database import Database, timestamp_to_us
-from storemon_core.db.schema import reports
+from storemon_core.db import Database, reports, timestamp_to_us
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
-from storemon_core.service import reports as service_module
-from storemon_core.service.reports import FAILED, INTERRUPTED, RUNNING, ReportService
+from storemon_core.service import (
+    INTERRUPTED,
+    ReportService,
+    ReportStatus,
+    liveness,
+    retention,
+    runs,
+)
+from storemon_core.units import US_PER_DAY
 from tests.builders import engine_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +65,7 @@ def svc(loaded: Database) -> Iterator[ReportService]:
 @pytest.fixture
 def gate(monkeypatch: pytest.MonkeyPatch) -> Iterator[Gate]:
     g = Gate()
-    monkeypatch.setattr(service_module, "uptime_report", g.wrap(uptime_report))
+    monkeypatch.setattr(runs, "uptime_report", g.wrap(uptime_report))
     yield g
     g.release.set()
 
@@ -70,12 +76,12 @@ def test_trigger_then_running_then_complete(
     report_id = svc.trigger_report()
     assert gate.entered.wait(30)
     running = svc.get_report(report_id)
-    assert running is not None and running.status == RUNNING
+    assert running is not None and running.status == ReportStatus.RUNNING
     assert 0 < running.progress < 1 and running.phase
     assert running.csv is None and running.started_at is not None
     gate.release.set()
     done = svc.wait(report_id)
-    assert done is not None and done.status == "Complete", done and done.error
+    assert done is not None and done.status == ReportStatus.COMPLETE, done and done.error
     assert done.csv == engine_csv(export_inputs)
     assert done.extended_csv == engine_csv(export_inputs, extended=True)
     assert done.as_of == export_inputs.polls["timestamp_utc"].max()
@@ -129,7 +135,7 @@ def test_as_of_is_fixed_at_trigger_time(
     loaded.load(extra, mode="append")
     gate.release.set()
     done = svc.wait(report_id)
-    assert done is not None and done.status == "Complete"
+    assert done is not None and done.status == ReportStatus.COMPLETE
     assert done.as_of == export_inputs.polls["timestamp_utc"].max()
     assert done.csv == engine_csv(export_inputs)
 
@@ -153,7 +159,7 @@ def test_twenty_concurrent_triggers_each_get_their_own_report(
     for report_id, as_of in zip(ids, as_ofs, strict=True):
         assert report_id is not None
         state = svc.wait(report_id)
-        assert state is not None and state.status == "Complete", state and state.error
+        assert state is not None and state.status == ReportStatus.COMPLETE, state and state.error
         assert state.as_of == as_of
         assert state.csv == engine_csv(export_inputs, as_of)
 
@@ -164,9 +170,9 @@ def test_failing_engine_gives_failed_with_reason(
     def broken(*args: Any, **kwargs: Any) -> pd.DataFrame:
         raise RuntimeError("engine exploded")
 
-    monkeypatch.setattr(service_module, "uptime_report", broken)
+    monkeypatch.setattr(runs, "uptime_report", broken)
     state = svc.wait(svc.trigger_report())
-    assert state is not None and state.status == FAILED
+    assert state is not None and state.status == ReportStatus.FAILED
     assert state.error is not None and "engine exploded" in state.error
 
 
@@ -174,7 +180,8 @@ def test_empty_database_gives_failed(db: Database) -> None:
     service = ReportService(db)
     state = service.wait(service.trigger_report())
     service.shutdown()
-    assert state is not None and state.status == FAILED and "no polls" in (state.error or "")
+    assert state is not None and state.status == ReportStatus.FAILED
+    assert "no polls" in (state.error or "")
 
 
 def _insert_report(
@@ -189,14 +196,14 @@ def _insert_report(
                 progress=0.4,
                 phase="computing",
                 requested_at=requested_us,
-                owner=owner or service_module._owner(),
+                owner=owner or liveness.owner(),
                 heartbeat=requested_us,
             )
         )
 
 
 def _insert_running(db: Database, report_id: str, owner: str, heartbeat_us: int) -> None:
-    _insert_report(db, report_id, RUNNING, heartbeat_us, owner)
+    _insert_report(db, report_id, ReportStatus.RUNNING, heartbeat_us, owner)
 
 
 def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Database) -> None:
@@ -204,8 +211,8 @@ def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Datab
     script = textwrap.dedent(
         f"""
         import sys, time
-        from storemon_core.service import reports as service
-        from storemon_core.db.database import Database
+        from storemon_core.db import Database
+        from storemon_core.service import runs as service
         def stuck(*args, **kwargs):
             time.sleep(600)
         service.uptime_report = stuck
@@ -224,7 +231,7 @@ def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Datab
         seen = ReportService(loaded)
         state = seen.get_report(report_id)
         # While its process lives, the report is Running and nobody touches it.
-        assert state is not None and state.status == RUNNING
+        assert state is not None and state.status == ReportStatus.RUNNING
         seen.shutdown()
     finally:
         child.kill()
@@ -232,23 +239,24 @@ def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Datab
     restarted = ReportService(Database(loaded.url))
     state = restarted.get_report(report_id)
     restarted.shutdown()
-    assert state is not None and state.status == FAILED and state.error == INTERRUPTED
+    assert state is not None and state.status == ReportStatus.FAILED and state.error == INTERRUPTED
 
 
 def test_orphans_of_other_hosts_fail_once_their_heartbeat_is_stale(loaded: Database) -> None:
     now_us = timestamp_to_us(pd.Timestamp.now(tz="UTC"))
-    stale_us = now_us - int((service_module.STALE_SECONDS + 60) * 1_000_000)
+    stale_us = now_us - int((liveness.STALE_SECONDS + 60) * 1_000_000)
     _insert_running(loaded, "fresh-on-other-host-0000", "elsewhere|123|abc", now_us)
     _insert_running(loaded, "stale-on-other-host-0000", "elsewhere|123|abc", stale_us)
     # Same host and pid as this process, but an earlier boot: the pid was reused.
-    reused = f"{service_module._HOST}|{__import__('os').getpid()}|earlier-boot"
+    reused = f"{liveness.HOST}|{__import__('os').getpid()}|earlier-boot"
     _insert_running(loaded, "pid-reused-by-restart-000", reused, now_us)
     service = ReportService(loaded)
     try:
-        assert service.get_report("fresh-on-other-host-0000").status == RUNNING  # type: ignore[union-attr]
+        assert service.get_report("fresh-on-other-host-0000").status == ReportStatus.RUNNING  # type: ignore[union-attr]
         for report_id in ("stale-on-other-host-0000", "pid-reused-by-restart-000"):
             state = service.get_report(report_id)
-            assert state is not None and state.status == FAILED and state.error == INTERRUPTED
+            assert state is not None and state.status == ReportStatus.FAILED
+            assert state.error == INTERRUPTED
     finally:
         service.shutdown()
 
@@ -256,23 +264,23 @@ def test_orphans_of_other_hosts_fail_once_their_heartbeat_is_stale(loaded: Datab
 def test_finished_reports_older_than_the_retention_are_deleted(
     loaded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    day_us = service_module.US_PER_DAY
+    day_us = US_PER_DAY
     now_us = timestamp_to_us(pd.Timestamp.now(tz="UTC"))
-    complete = service_module.COMPLETE
+    complete = ReportStatus.COMPLETE
     _insert_report(loaded, "old-complete-000000000000", complete, now_us - 31 * day_us)
-    _insert_report(loaded, "old-failed-00000000000000", FAILED, now_us - 40 * day_us)
+    _insert_report(loaded, "old-failed-00000000000000", ReportStatus.FAILED, now_us - 40 * day_us)
     _insert_report(loaded, "recent-complete-000000000", complete, now_us - 29 * day_us)
     # Still running in this very process (its owner is alive): never deleted.
-    _insert_report(loaded, "old-but-running-000000000", RUNNING, now_us - 60 * day_us)
+    _insert_report(loaded, "old-but-running-000000000", ReportStatus.RUNNING, now_us - 60 * day_us)
 
-    monkeypatch.setenv(service_module.RETENTION_ENV, "0")
+    monkeypatch.setenv(retention.RETENTION_ENV, "0")
     keep_all = ReportService(loaded)  # pruning runs on start; 0 keeps every report
     try:
         assert keep_all.list_reports()["report_id"].nunique() == 4
     finally:
         keep_all.shutdown()
 
-    monkeypatch.setenv(service_module.RETENTION_ENV, "30")
+    monkeypatch.setenv(retention.RETENTION_ENV, "30")
     service = ReportService(loaded)
     try:
         kept = set(service.list_reports()["report_id"])
@@ -287,10 +295,10 @@ def test_finished_reports_older_than_the_retention_are_deleted(
 def test_bad_service_settings_are_named(
     loaded: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(service_module.RETENTION_ENV, "a month")
+    monkeypatch.setenv(retention.RETENTION_ENV, "a month")
     with pytest.raises(ValueError, match="STOREMON_REPORT_RETENTION_DAYS must be a whole number"):
         ReportService(loaded)
-    monkeypatch.setenv(service_module.RETENTION_ENV, "30")
-    monkeypatch.setenv(service_module.WORKERS_ENV, "0")
+    monkeypatch.setenv(retention.RETENTION_ENV, "30")
+    monkeypatch.setenv(runs.WORKERS_ENV, "0")
     with pytest.raises(ValueError, match="STOREMON_REPORT_WORKERS must be at least 1"):
         ReportService(loaded)

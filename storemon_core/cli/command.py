@@ -17,7 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from storemon_core.config import database_url, redact
 from storemon_core.db.errors import DatabaseUnavailable, unavailable
-from storemon_core.exports.loading import InputError
+from storemon_core.exports import InputError
 from storemon_core.instants import InstantError
 
 EXIT_OK = 0

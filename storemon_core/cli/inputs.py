@@ -11,7 +11,7 @@ from storemon_core.cli.command import CommandError, database_url_of
 from storemon_core.cli.options import ExportFiles
 from storemon_core.cli.progress import ProgressLines
 from storemon_core.config import redact
-from storemon_core.exports.loading import format_rejections, load_exports
+from storemon_core.exports import format_rejections, load_exports
 from storemon_core.frames import Inputs
 
 
@@ -44,7 +44,7 @@ def read_inputs(
                                "(give --status store_status.csv)")
         return inputs
     # Imported here so that reading CSV files needs neither the database layer nor its drivers.
-    from storemon_core.db.database import open_database
+    from storemon_core.db import open_database
 
     url = database_url_of(args)
     print(f"reading database {redact(url)}", file=err, flush=True)

@@ -29,7 +29,7 @@ from storemon_core.cli.options import ExportFiles
 from storemon_core.cli.progress import ProgressLines
 from storemon_core.config import redact
 from storemon_core.db.errors import DatabaseUnavailable, unavailable
-from storemon_core.exports.loading import InputError
+from storemon_core.exports import InputError
 
 
 def add_if_empty(parser: argparse.ArgumentParser) -> None:
@@ -64,7 +64,7 @@ def load_files(
     """Load the files `exports()` names into the database at `url`, saying what
     happens on `out`. With `if_empty`, a database that holds polls is left alone
     and `exports` is never called."""
-    from storemon_core.db.database import Database, create_database_if_missing
+    from storemon_core.db import Database, create_database_if_missing
 
     print(f"Database: {redact(url)}", file=out, flush=True)
     if create_database_if_missing(url):

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from storemon_core.cli.command import CommandError
-from storemon_core.exports.loading import HOURS_FILE, STATUS_FILE, TIMEZONES_FILE
+from storemon_core.exports import HOURS_FILE, STATUS_FILE, TIMEZONES_FILE
 from storemon_core.instants import RANGE_TEXT, as_utc_instant
 
 

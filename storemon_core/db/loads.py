@@ -9,34 +9,23 @@ leaves the database as it was.
 
 from __future__ import annotations
 
-import os
-import re
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 from sqlalchemy import Connection, delete, func, insert, select
 
+from storemon_core.db import bulk
+from storemon_core.db.bulk import chunks, write_int_rows
 from storemon_core.db.columns import bool_column, int_column, read_columns
+from storemon_core.db.reads import KEY_CHUNK
 from storemon_core.db.schema import business_hours, loads, rejected_rows, stores, timezones
 from storemon_core.frames import Inputs
 from storemon_core.units import Progress
-
-# Rows per statement: big enough that round trips do not matter, small enough to
-# show progress and keep a MySQL packet under max_allowed_packet.
-BATCH_ROWS = 50_000
-# Rows per LOAD DATA statement (MySQL), each a progress step.
-INFILE_ROWS = 250_000
-INFILE_ENV = "STOREMON_LOAD_INFILE"
-# Keys per IN (...) list when deleting a set of stores' rows.
-KEY_CHUNK = 1_000
 
 
 @dataclass
@@ -63,21 +52,12 @@ def timedelta_us(values: pd.Series) -> npt.NDArray[np.int64]:
     return np.asarray(pd.to_timedelta(values).dt.as_unit("us").astype("int64"), dtype=np.int64)
 
 
-def is_mysql(conn: Connection) -> bool:
-    return conn.dialect.name in ("mysql", "mariadb")
-
-
-def _chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
-    for start in range(0, n, size):
-        yield start, min(n, start + size)
-
-
 def ensure_store_keys(conn: Connection, store_ids: Sequence[str]) -> dict[str, int]:
     """Integer keys of the given stores, adding the missing ones."""
     wanted = set(store_ids)
     known = {sid: key for key, sid in conn.execute(select(stores.c.id, stores.c.store_id))}
     missing = sorted(wanted - known.keys())
-    for start, end in _chunks(len(missing), BATCH_ROWS):
+    for start, end in chunks(len(missing), bulk.BATCH_ROWS):
         rows = [{"store_id": sid} for sid in missing[start:end]]
         conn.execute(insert(stores), rows)
     if missing:
@@ -110,166 +90,6 @@ def prepare_polls(frame: pd.DataFrame, store_keys: npt.NDArray[np.int64]) -> pd.
         active = np.logical_and.reduceat(active, starts)
         store_keys, times = store_keys[starts], times[starts]
     return pd.DataFrame({"store_key": store_keys, "ts": times, "active": active})
-
-
-def _infile_allowed(conn: Connection) -> bool:
-    # STOREMON_LOAD_INFILE=0 forces plain INSERTs (tests of that path, locked-down servers).
-    if not is_mysql(conn) or os.environ.get(INFILE_ENV, "1") == "0":
-        return False
-    value = conn.exec_driver_sql("SELECT @@GLOBAL.local_infile").scalar()
-    return str(value).upper() in ("1", "ON")
-
-
-def _sorted_bulk_load(conn: Connection) -> bool:
-    """Whether the server builds the indexes of an empty table by sorting.
-
-    MariaDB does so for a transaction's first insert into an empty InnoDB table
-    made with unique and foreign key checks off, as its own importer does; the
-    importer turns it on only from 10.11.11, 11.4.5 and 11.7.2 (MDEV-34703)."""
-    found = re.match(r"(\d+)\.(\d+)\.(\d+)-MariaDB", str(
-        conn.exec_driver_sql("SELECT VERSION()").scalar()))
-    if found is None:
-        return False
-    major, minor, patch = (int(part) for part in found.groups())
-    version = (major, minor, patch)
-    return version >= (11, 7, 2) or (11, 4, 5) <= version < (11, 5, 0) or (
-        10, 11, 11) <= version < (10, 12, 0)
-
-
-def _table_is_empty(conn: Connection, table: str) -> bool:
-    return conn.exec_driver_sql(f"SELECT 1 FROM {table} LIMIT 1").first() is None
-
-
-def _raw_execute(conn: Connection, sql: str, params: tuple[Any, ...] | None = None) -> None:
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor: Any = raw.cursor()
-    try:
-        cursor.execute(sql, params)
-    finally:
-        cursor.close()
-
-
-def _load_infile(conn: Connection, table: str, frame: pd.DataFrame, how: str = "") -> None:
-    """LOAD DATA LOCAL INFILE of integer columns: several times faster than
-    multi-row INSERTs. `how` is "", "IGNORE" (keep a stored row) or "REPLACE"."""
-    arrow = pa.table({c: pa.array(frame[c].to_numpy().astype(np.int64)) for c in frame.columns})
-    fd, path = tempfile.mkstemp(prefix="storemon_", suffix=".tsv")
-    os.close(fd)
-    try:
-        pacsv.write_csv(arrow, path, pacsv.WriteOptions(include_header=False, delimiter="\t"))
-        columns = ", ".join(frame.columns)
-        _raw_execute(
-            conn,
-            f"LOAD DATA LOCAL INFILE %s {how} INTO TABLE {table} "
-            f"FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' ({columns})",
-            (path,),
-        )
-    finally:
-        os.unlink(path)
-
-
-def _insert_int_values(conn: Connection, table: str, frame: pd.DataFrame, suffix: str) -> None:
-    """A multi-row INSERT of integer columns spelled out as literals: integers need
-    no escaping, and pymysql's per-value escaping is what makes executemany slow."""
-    columns = ", ".join(frame.columns)
-    arrays = [frame[c].to_numpy().astype(np.int64).astype(str) for c in frame.columns]
-    rows = arrays[0]
-    for more in arrays[1:]:
-        rows = np.char.add(np.char.add(rows, ","), more)
-    values = "),(".join(rows.tolist())
-    conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({values}) {suffix}")
-
-
-def _sqlite_insert(conn: Connection, table: str, frame: pd.DataFrame, suffix: str) -> None:
-    columns = ", ".join(frame.columns)
-    marks = ", ".join("?" for _ in frame.columns)
-    rows = list(
-        zip(*(frame[c].to_numpy().astype(np.int64).tolist() for c in frame.columns), strict=True)
-    )
-    raw = conn.connection.dbapi_connection
-    assert raw is not None
-    cursor: Any = raw.cursor()
-    try:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) {suffix}", rows)
-    finally:
-        cursor.close()
-
-
-# On a clash the stored status is ANDed with the new one: inactive wins, as for
-# duplicates within one file.
-_MYSQL_POLL_CLASH = "ON DUPLICATE KEY UPDATE active = active AND VALUES(active)"
-_SQLITE_POLL_CLASH = (
-    "ON CONFLICT (store_key, ts) DO UPDATE SET active = polls.active AND excluded.active"
-)
-
-
-def write_int_rows(
-    conn: Connection,
-    table: str,
-    frame: pd.DataFrame,
-    progress: Progress | None = None,
-    polls_upsert: bool = False,
-    known_new: bool = False,
-) -> None:
-    """Bulk insert of an all-integer frame, fastest way each database allows.
-
-    `polls_upsert` merges clashing polls (inactive wins); `known_new` says the rows
-    were checked to be absent, so on MySQL one LOAD DATA IGNORE takes them all."""
-    total = len(frame)
-    if total == 0:
-        return
-
-    def report(done: int) -> None:
-        if progress:
-            progress(done / total, f"{table} {done:,} of {total:,}")
-
-    if _infile_allowed(conn):
-        if known_new and _table_is_empty(conn, table) and _sorted_bulk_load(conn):
-            # A first load: one statement, so that the server sorts the rows into
-            # both indexes instead of inserting each into the ts index at random
-            # (measured: half the time). Only the table's emptiness is undone on
-            # rollback, which is all there was.
-            if progress:
-                progress(0.0, f"{table} {total:,} in one bulk statement, indexes built by sorting")
-            checks = conn.exec_driver_sql(
-                "SELECT @@SESSION.unique_checks, @@SESSION.foreign_key_checks").one()
-            _raw_execute(conn, "SET SESSION unique_checks = 0, foreign_key_checks = 0")
-            try:
-                _load_infile(conn, table, frame, "IGNORE")
-            finally:
-                _raw_execute(conn, "SET SESSION unique_checks = %s, foreign_key_checks = %s",
-                             (int(checks[0]), int(checks[1])))
-            report(total)
-            return
-        if polls_upsert and known_new:
-            parts = [(frame, "IGNORE")]
-        elif polls_upsert:
-            # active AND stored = stored for an active poll (IGNORE) and inactive
-            # for an inactive one (REPLACE): the same result as the upsert.
-            parts = [
-                (frame[frame["active"].astype(bool)], "IGNORE"),
-                (frame[~frame["active"].astype(bool)], "REPLACE"),
-            ]
-        else:
-            parts = [(frame, "")]
-        done = 0
-        for part, how in parts:
-            for start, end in _chunks(len(part), INFILE_ROWS):
-                _load_infile(conn, table, part.iloc[start:end], how)
-                done += end - start
-                report(done)
-        return
-    mysql = is_mysql(conn)
-    suffix = ""
-    if polls_upsert:
-        suffix = _MYSQL_POLL_CLASH if mysql else _SQLITE_POLL_CLASH
-    for start, end in _chunks(total, BATCH_ROWS):
-        if mysql:
-            _insert_int_values(conn, table, frame.iloc[start:end], suffix)
-        else:
-            _sqlite_insert(conn, table, frame.iloc[start:end], suffix)
-        report(end)
 
 
 def stored_polls(url: str, conn: Connection, first_us: int, last_us: int) -> pd.DataFrame:
@@ -316,12 +136,12 @@ def write_polls(url: str, conn: Connection, table: pd.DataFrame, progress: Progr
 
 
 def _delete_stores_rows(conn: Connection, table: Any, store_keys: list[int]) -> None:
-    for start, end in _chunks(len(store_keys), KEY_CHUNK):
+    for start, end in chunks(len(store_keys), KEY_CHUNK):
         conn.execute(delete(table).where(table.c.store_key.in_(store_keys[start:end])))
 
 
 def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    for start, end in _chunks(len(rows), BATCH_ROWS):
+    for start, end in chunks(len(rows), bulk.BATCH_ROWS):
         conn.execute(insert(table), rows[start:end])
 
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from storemon_core.service.reports import COMPLETE, FAILED, RUNNING, ReportService, get_service
+from storemon_core.service import ReportService, ReportStatus, get_service
 
 # secrets.token_urlsafe ids; anything else is not a report of ours.
 REPORT_ID_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -82,19 +82,21 @@ def routes(service: ServiceFactory | None = None) -> list[Route]:
             return _unavailable(exc)
         if state is None:
             return _not_found()
-        if state.status == RUNNING:
+        if state.status == ReportStatus.RUNNING:
             return JSONResponse(
-                {"status": RUNNING, "progress": round(state.progress, 4), "phase": state.phase},
+                {"status": ReportStatus.RUNNING, "progress": round(state.progress, 4),
+                 "phase": state.phase},
                 status_code=202,
             )
-        if state.status == FAILED or state.status != COMPLETE:
-            return JSONResponse({"status": FAILED, "error": state.error}, status_code=500)
+        if state.status != ReportStatus.COMPLETE:
+            return JSONResponse({"status": ReportStatus.FAILED, "error": state.error},
+                                status_code=500)
         extended = _truthy(request.query_params.get("extended"))
         csv = (state.extended_csv if extended else state.csv) or ""
         if "application/json" in request.headers.get("accept", "").lower():
             return JSONResponse(
-                {"status": COMPLETE, "csv": csv},
-                headers={"X-Report-Status": COMPLETE},
+                {"status": ReportStatus.COMPLETE, "csv": csv},
+                headers={"X-Report-Status": ReportStatus.COMPLETE},
             )
         name = f"report_{report_id}_extended.csv" if extended else f"report_{report_id}.csv"
         return Response(
@@ -102,7 +104,7 @@ def routes(service: ServiceFactory | None = None) -> list[Route]:
             media_type="text/csv",
             headers={
                 "Content-Disposition": f'attachment; filename="{name}"',
-                "X-Report-Status": COMPLETE,
+                "X-Report-Status": ReportStatus.COMPLETE,
             },
         )
 

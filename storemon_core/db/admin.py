@@ -1,0 +1,34 @@
+"""Server administration: creating the MySQL database itself."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
+
+from storemon_core.db.engines import MYSQL_BACKENDS
+
+
+def create_database_if_missing(url: str) -> bool:
+    """Create the MySQL database named in `url` when the server lacks it (SQLite
+    files are created on first use). Returns whether it was created."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() not in MYSQL_BACKENDS or not parsed.database:
+        return False
+    engine = create_engine(url)
+    try:
+        with engine.connect():
+            return False
+    except Exception as exc:
+        # 1049: unknown database. Anything else (no server, bad password) is re-raised.
+        if "1049" not in str(exc):
+            raise
+    finally:
+        engine.dispose()
+    server = create_engine(parsed.set(database=""))
+    try:
+        with server.connect() as conn:
+            name = parsed.database.replace("`", "``")
+            conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
+    finally:
+        server.dispose()
+    return True

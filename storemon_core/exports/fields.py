@@ -1,0 +1,127 @@
+"""Checking the fields of a column: store ids, statuses, days, times of day, zone names.
+
+Columns arrive dictionary-encoded from the line reader, so each check runs once
+per distinct value and its answer is spread to the rows through the codes.
+Every check returns (values, valid mask), one entry per row.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import zoneinfo
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+STORE_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
+_DAY_RE = re.compile(r"\d{1,2}")
+# Names zoneinfo can load that are not IANA zones (they depend on the machine).
+_NOT_ZONES = frozenset({"localtime", "posixrules"})
+
+
+def clean(text: str) -> str:
+    """Trimmed of spaces and of one pair of wrapping quotes (spreadsheets quote fields)."""
+    text = text.strip()
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        text = text[1:-1].strip()
+    return text
+
+
+def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
+    """A dictionary-encoded column as (codes, trimmed distinct values), so checks run once
+    per distinct value. Two codes may share a value after trimming; that is harmless."""
+    if col.num_chunks == 0:
+        return np.array([], dtype=np.intp), []
+    col = col.unify_dictionaries()
+    uniques = [clean(u) for u in col.chunk(0).dictionary.to_pylist()]
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in col.chunks])
+    return codes.astype(np.intp, copy=False), uniques
+
+
+def check_ids(col: pa.ChunkedArray) -> tuple[pd.Categorical, np.ndarray]:
+    """(store ids as a categorical, mask of valid ids).
+
+    Categorical because everything downstream groups polls by store: the codes
+    come free from the file's dictionary, where hashing millions of strings does not.
+    """
+    codes, uniques = _codes(col)
+    ok = np.array([STORE_ID_RE.fullmatch(u) is not None for u in uniques], dtype=bool)
+    if len(codes) == 0:
+        return pd.Categorical(np.array([], dtype=object)), np.array([], dtype=bool)
+    # Trimming can make two dictionary entries equal; they are one store.
+    categories, merged = np.unique(np.array(uniques, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(merged[codes], categories=pd.Index(categories)), ok[codes]
+
+
+def used_only(ids: pd.Categorical) -> pd.Categorical:
+    """Drop ids seen only on rejected rows (pandas' own way sorts every code)."""
+    used = np.bincount(ids.codes, minlength=len(ids.categories)) > 0
+    renumbered = np.cumsum(used) - 1
+    return pd.Categorical.from_codes(renumbered[ids.codes], categories=ids.categories[used])
+
+
+def check_status(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    """(active mask, valid mask): statuses are few, so lower-case the distinct ones."""
+    codes, uniques = _codes(col)
+    lowered = [u.lower() for u in uniques]
+    active = np.array([u == "active" for u in lowered], dtype=bool)
+    ok = active | np.array([u == "inactive" for u in lowered], dtype=bool)
+    return active[codes], ok[codes]
+
+
+def _parse_time(text: str) -> int | None:
+    """Microseconds after midnight, or None when not a time of day."""
+    m = _TIME_RE.fullmatch(text)
+    if m is None:
+        return None
+    hours, minutes, seconds = int(m[1]), int(m[2]), int(m[3] or 0)
+    if hours > 23 or minutes > 59 or seconds > 59:
+        return None
+    micros = int((m[4] or "").ljust(6, "0"))
+    return ((hours * 60 + minutes) * 60 + seconds) * 1_000_000 + micros
+
+
+def check_times(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = _codes(col)
+    parsed = [_parse_time(u) for u in uniques]
+    ok = np.array([p is not None for p in parsed], dtype=bool)
+    micros = np.array([p or 0 for p in parsed], dtype=np.int64)
+    return micros[codes].astype("timedelta64[us]"), ok[codes]
+
+
+def _parse_day(text: str) -> int | None:
+    if _DAY_RE.fullmatch(text) is None or int(text) > 6:
+        return None
+    return int(text)
+
+
+def check_days(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = _codes(col)
+    parsed = [_parse_day(u) for u in uniques]
+    ok = np.array([p is not None for p in parsed], dtype=bool)
+    days = np.array([p or 0 for p in parsed], dtype=np.int8)
+    return days[codes], ok[codes]
+
+
+@functools.lru_cache(maxsize=4096)
+def is_timezone(name: str) -> bool:
+    """Whether zoneinfo knows the name as a zone (machine-specific aliases excluded)."""
+    if not name or name in _NOT_ZONES:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def check_zones(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
+    codes, uniques = _codes(col)
+    ok = np.array([is_timezone(u) for u in uniques], dtype=bool)
+    values = np.array(uniques, dtype=object)
+    if len(codes) == 0:
+        return np.array([], dtype=object), np.array([], dtype=bool)
+    return values[codes], ok[codes]

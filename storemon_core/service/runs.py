@@ -1,0 +1,206 @@
+"""Reports on demand: trigger one, poll it until it is Complete or Failed.
+
+A report runs in a background thread of the process that triggered it; its row
+in the database (service.state) is what every caller sees. `now` (the as-of) is
+fixed when the report is triggered.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pandas as pd
+
+from storemon_core.config import int_setting
+from storemon_core.db import Database, open_database, timestamp_to_us, us_to_timestamp
+from storemon_core.engine.uptime import uptime_report
+from storemon_core.frames import Inputs
+from storemon_core.output.report_csv import report_csv
+from storemon_core.service import liveness, retention, state
+from storemon_core.service.state import ReportState
+from storemon_core.service.status import INTERRUPTED, ReportStatus
+
+# Reports computed at once; more wait their turn (each holds a week of polls).
+WORKERS_ENV = "STOREMON_REPORT_WORKERS"
+DEFAULT_WORKERS = 2
+# Progress is written at most this often (and on every phase change).
+PROGRESS_SECONDS = 0.5
+
+
+class ReportService:
+    """Runs reports in background threads and keeps them in the database."""
+
+    def __init__(self, db: Database, workers: int | None = None) -> None:
+        self.db = db
+        db.create_schema()
+        count = workers or int_setting(WORKERS_ENV, DEFAULT_WORKERS, minimum=1)
+        self.retention_days = retention.retention_days()
+        self._pool = ThreadPoolExecutor(max_workers=count, thread_name_prefix="report")
+        self._liveness = liveness.Liveness(db)
+        # Reports queued together usually share as_of: read their inputs once.
+        self._inputs_key: tuple[int, str] | None = None
+        self._inputs: Inputs | None = None
+        self._inputs_lock = threading.Lock()
+        self.fail_orphans()
+        self.prune_reports()
+        self._liveness.start()
+
+    # ------------------------------------------------------------------ public
+
+    def trigger_report(self, as_of: Any = None) -> str:
+        """Start a report and return its id at once. `as_of` defaults to the newest
+        poll now, so polls loaded while it runs do not move it."""
+        if as_of is None:
+            newest = self.db.newest_poll()
+            as_of_us = None if newest is None else timestamp_to_us(newest)
+        else:
+            as_of_us = timestamp_to_us(as_of)
+        report_id = secrets.token_urlsafe(24)
+        state.insert_running(self.db, report_id, as_of_us, liveness.owner(), liveness.now_us())
+        self._liveness.add(report_id)
+        self._pool.submit(self._run, report_id, as_of_us)
+        return report_id
+
+    def get_report(self, report_id: str) -> ReportState | None:
+        row = state.report_row(self.db, report_id)
+        if row is None:
+            return None
+        found = state.report_state(row)
+        if found.status == ReportStatus.RUNNING and self._liveness.orphaned(row):
+            state.finish_failed(self.db, report_id, INTERRUPTED, liveness.now_us())
+            return self.get_report(report_id)
+        return found
+
+    def list_reports(self, limit: int = 50) -> pd.DataFrame:
+        """Newest first, without the CSVs."""
+        return state.listed_reports(self.db, limit)
+
+    def latest_complete(self) -> ReportState | None:
+        return state.latest_complete(self.db)
+
+    def report_frame(self, report_id: str) -> pd.DataFrame | None:
+        """The extended report of a Complete report, parsed."""
+        found = self.get_report(report_id)
+        if found is None or found.extended_csv is None:
+            return None
+        return state.extended_frame(found.extended_csv)
+
+    def wait(self, report_id: str, timeout: float = 600.0) -> ReportState | None:
+        """Poll until the report is no longer Running (tests, the CLI)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.get_report(report_id)
+            if found is None or found.status.ended or time.monotonic() > deadline:
+                return found
+            time.sleep(0.05)
+
+    def fail_orphans(self) -> int:
+        """Mark Failed("interrupted") every Running report whose process is gone."""
+        return self._liveness.fail_orphans()
+
+    def prune_reports(self, now_us: int | None = None) -> int:
+        """Delete finished reports requested more than `retention_days` ago; returns
+        how many. Running reports are never touched."""
+        at_us = now_us if now_us is not None else liveness.now_us()
+        return retention.prune_reports(self.db, self.retention_days, at_us)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._liveness.stop()
+        self._pool.shutdown(wait=wait, cancel_futures=not wait)
+
+    # ------------------------------------------------------------------ inner
+
+    def _set(self, report_id: str, **values: Any) -> None:
+        state.set_values(self.db, report_id, liveness.now_us(), **values)
+
+    def _read_inputs(self, as_of_us: int) -> Inputs:
+        key = (as_of_us, self.db.data_version())
+        with self._inputs_lock:
+            if self._inputs_key != key or self._inputs is None:
+                self._inputs = None
+                self._inputs = self.db.read_inputs(us_to_timestamp(as_of_us), categorical_ids=True)
+                self._inputs_key = key
+            return self._inputs
+
+    def _run(self, report_id: str, as_of_us: int | None) -> None:
+        started = time.monotonic()
+        last_write: list[Any] = [0.0, ""]
+
+        def progress(fraction: float, phase: str) -> None:
+            # The engine's share of the work is 30%..95%.
+            now = time.monotonic()
+            if phase == last_write[1] and now - float(last_write[0]) < PROGRESS_SECONDS:
+                return
+            last_write[0], last_write[1] = now, phase
+            # Progress is a courtesy (a busy database may refuse it); the result is not.
+            with contextlib.suppress(Exception):
+                share = 0.3 + 0.65 * max(0.0, min(1.0, fraction))
+                self._set(report_id, progress=share, phase=phase[:255])
+
+        try:
+            self._set(report_id, started_at=liveness.now_us(), phase="reading data", progress=0.05)
+            if as_of_us is None:
+                raise ValueError("the database has no polls")
+            inputs = self._read_inputs(as_of_us)
+            progress(0.0, "computing")
+            report = uptime_report(
+                inputs.polls,
+                inputs.business_hours,
+                inputs.timezones,
+                as_of=us_to_timestamp(as_of_us),
+                progress=progress,
+            )
+            self._set(report_id, progress=0.96, phase="writing CSV")
+            csv = report_csv(report)
+            extended = report_csv(report, extended=True)
+            self._set(
+                report_id,
+                status=ReportStatus.COMPLETE,
+                progress=1.0,
+                phase="done",
+                csv=csv,
+                extended_csv=extended,
+                store_count=len(report),
+                finished_at=liveness.now_us(),
+                duration_seconds=time.monotonic() - started,
+            )
+        except Exception as exc:
+            message = f"{type(exc).__name__}: {exc}"[:2000]
+            # If even this fails the database is gone; the next start marks it interrupted.
+            with contextlib.suppress(Exception):
+                self._set(
+                    report_id,
+                    status=ReportStatus.FAILED,
+                    phase="failed",
+                    error=message,
+                    finished_at=liveness.now_us(),
+                    duration_seconds=time.monotonic() - started,
+                )
+        finally:
+            if self._liveness.discard(report_id):
+                with self._inputs_lock:
+                    # Nothing queued: do not hold a week of polls in memory.
+                    self._inputs, self._inputs_key = None, None
+                # Housekeeping is a courtesy: a busy database only delays it.
+                with contextlib.suppress(Exception):
+                    self.prune_reports()
+
+
+_services: dict[str, ReportService] = {}
+_services_lock = threading.Lock()
+
+
+def get_service(url: str | None = None) -> ReportService:
+    """The process-wide ReportService for `url` (default: DATABASE_URL)."""
+    db = open_database(url)
+    with _services_lock:
+        service = _services.get(db.url)
+        if service is None:
+            service = ReportService(db)
+            _services[db.url] = service
+        return service

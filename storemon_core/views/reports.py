@@ -1,0 +1,45 @@
+"""The Reports page: the history table and the as-of chosen in its widgets."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import pandas as pd
+
+_HISTORY_COLUMNS = [
+    "report_id",
+    "status",
+    "as_of",
+    "requested_at",
+    "duration_seconds",
+    "store_count",
+    "error",
+]
+
+
+def history_table(reports: pd.DataFrame) -> pd.DataFrame:
+    """Past reports, newest first, with the columns the history table shows."""
+    if reports.empty:
+        return pd.DataFrame({c: pd.Series([], dtype=object) for c in _HISTORY_COLUMNS})
+    table = reports.copy()
+    for column in _HISTORY_COLUMNS:
+        if column not in table.columns:
+            table[column] = None
+    for column in ("as_of", "requested_at"):
+        table[column] = pd.to_datetime(table[column], utc=True, errors="coerce")
+    table = table.sort_values("requested_at", ascending=False, kind="mergesort")
+    table["duration_seconds"] = pd.to_numeric(table["duration_seconds"], errors="coerce").round(2)
+    table["error"] = table["error"].fillna("").astype(str)
+    return table[_HISTORY_COLUMNS].reset_index(drop=True)
+
+
+def as_of_from_parts(day: date, clock: time, newest: pd.Timestamp | None = None) -> pd.Timestamp:
+    """A UTC as-of instant from the date and time widgets.
+
+    The widgets drop sub-second digits, so leaving them at the newest poll's time
+    means that poll itself, not the instant just before it.
+    """
+    chosen = pd.Timestamp(datetime.combine(day, clock), tz="UTC")
+    if newest is not None and chosen == newest.floor("s"):
+        return newest
+    return chosen
