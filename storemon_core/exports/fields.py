@@ -18,8 +18,12 @@ import pyarrow as pa
 STORE_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
 _TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
 _DAY_RE = re.compile(r"\d{1,2}")
-# Names zoneinfo can load that are not IANA zones (they depend on the machine).
-_NOT_ZONES = frozenset({"localtime", "posixrules"})
+# IANA names: parts of ASCII letters, digits, "_", "-" and "+", each starting with a letter.
+_ZONE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z][A-Za-z0-9_+-]*)*")
+# Names zoneinfo can load that are no place's zone: copies with leap seconds (right/)
+# or without them (posix/), the machine's own zone, and tzdata's placeholder.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+_NOT_ZONE_FOLDERS = ("right/", "posix/")
 
 
 def clean(text: str) -> str:
@@ -106,10 +110,18 @@ def check_days(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     return days[codes], ok[codes]
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """Every zone name this machine's tz database has: one set, so that a file of
+    a million made-up names costs a million look-ups, not a million file opens."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 @functools.lru_cache(maxsize=4096)
 def is_timezone(name: str) -> bool:
-    """Whether zoneinfo knows the name as a zone (machine-specific aliases excluded)."""
-    if not name or name in _NOT_ZONES:
+    """Whether the name is a portable IANA zone name that zoneinfo can load."""
+    if (_ZONE_RE.fullmatch(name) is None or name in _NOT_ZONES
+            or name.startswith(_NOT_ZONE_FOLDERS) or name not in _zone_names()):
         return False
     try:
         zoneinfo.ZoneInfo(name)
