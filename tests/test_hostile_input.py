@@ -13,7 +13,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from storemon_core.exports import is_timezone
+from storemon_core.exports import (
+    is_timezone,
+    load_exports,
+    read_polls,
+)
+from storemon_core.instants import RANGE_TEXT
+from tests.builders import engine_csv
 from tests.real_data import REAL_2023, REAL_2025, needs_real_data
 
 POLLS_HEADER = "store_id,status,timestamp_utc"
@@ -28,6 +34,51 @@ def _file(*lines: str, eol: str = "\n") -> io.BytesIO:
 
 def _reasons(rejected: pd.DataFrame) -> dict[int, str]:
     return dict(zip(rejected["line"].tolist(), rejected["reason"].tolist(), strict=True))
+
+
+# --------------------------------------------------------------------------- timestamp range
+
+OUT_OF_RANGE = f"timestamp_utc outside {RANGE_TEXT}"
+
+
+def test_timestamps_outside_the_range_are_rejected_and_the_edges_kept() -> None:
+    polls, rejected, summary = read_polls(_file(
+        POLLS_HEADER,
+        "s1,active,2262-04-12 00:00:00 UTC",  # 2: past pandas' nanosecond limit
+        "s1,active,9999-01-01 00:00:00",  # 3
+        "s1,active,1600-01-05 00:00:00",  # 4
+        "s1,active,1969-12-31 23:59:59.999999Z",  # 5: just before the range
+        "s1,active,2200-01-01 00:00:00",  # 6: just after it
+        "s2,active,1970-01-01 00:00:00 UTC",  # 7: first instant kept
+        "s2,inactive,2199-12-31 23:59:59.999999",  # 8: last instant kept
+        "s3,active,0000-01-01 00:00:00",  # 9: no year 0
+    ))
+    assert _reasons(rejected) == {
+        2: OUT_OF_RANGE, 3: OUT_OF_RANGE, 4: OUT_OF_RANGE, 5: OUT_OF_RANGE, 6: OUT_OF_RANGE,
+        9: OUT_OF_RANGE,
+    }
+    assert polls["timestamp_utc"].tolist() == [
+        pd.Timestamp("1970-01-01 00:00:00", tz="UTC"),
+        pd.Timestamp("2199-12-31 23:59:59.999999", tz="UTC"),
+    ]
+    assert (summary.kept, summary.rejected) == (2, 6)
+
+
+def test_a_poll_far_in_the_future_no_longer_breaks_the_default_report() -> None:
+    status = _file(
+        POLLS_HEADER,
+        "s1,active,2023-01-22 12:00:00",
+        "s1,inactive,2023-01-22 13:00:00",
+        "s2,active,2262-04-12 00:00:00",
+    )
+    inputs = load_exports(status, timezones=_file(ZONES_HEADER, "s1,America/Chicago"))
+    assert inputs.rejected["line"].tolist() == [4]
+    alone = load_exports(
+        _file(POLLS_HEADER, "s1,active,2023-01-22 12:00:00", "s1,inactive,2023-01-22 13:00:00"),
+        timezones=_file(ZONES_HEADER, "s1,America/Chicago"),
+    )
+    # The default as-of is the newest poll: the rejected one must not move it.
+    assert engine_csv(inputs) == engine_csv(alone)
 
 
 # --------------------------------------------------------------------------- zone names

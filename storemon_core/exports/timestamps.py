@@ -3,7 +3,8 @@
 Poll exports have millions of distinct timestamps, so this column is not
 dictionary-encoded: Arrow's strict cast reads it in one go, and the few checks
 the cast does not make look at single bytes of every value straight from the
-column's buffers.
+column's buffers. A timestamp must also lie in the range of storemon.instants
+(1970-01-01 … 2199-12-31 UTC).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from datetime import datetime
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from storemon_core.instants import EARLIEST_US, END_US
 
 
 def _strip_suffix(col: pa.Array, suffix: str) -> pa.Array:
@@ -83,6 +86,7 @@ def check_timestamps(col: pa.ChunkedArray, quoted: bool) -> tuple[np.ndarray, np
 
     Arrow's cast is strict ISO 8601 and fast; the length check keeps out the shorter
     forms it also takes (a date alone, no seconds) and anything past 6 fraction digits.
+    Whether the instant is in range is `in_range`'s question.
     """
     text = col
     if padded(text):
@@ -123,6 +127,11 @@ def _cast_timestamps(texts: pa.ChunkedArray, small: int = 64) -> tuple[np.ndarra
     head_values, head_ok = _cast_timestamps(texts.slice(0, half), small)
     tail_values, tail_ok = _cast_timestamps(texts.slice(half), small)
     return np.concatenate([head_values, tail_values]), np.concatenate([head_ok, tail_ok])
+
+
+def in_range(micros: np.ndarray) -> np.ndarray:
+    """Whether each instant lies in 1970-01-01 … 2199-12-31 UTC."""
+    return (micros >= EARLIEST_US) & (micros < END_US)
 
 
 _ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
