@@ -13,10 +13,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from storemon_core.db.database import Database
 from storemon_core.exports import (
+    MAX_LINE_BYTES,
+    ROW_TEXT_CHARS,
+    InputError,
     is_timezone,
     load_exports,
+    read_business_hours,
     read_polls,
+    read_timezones,
 )
 from storemon_core.instants import RANGE_TEXT
 from tests.builders import engine_csv
@@ -79,6 +85,273 @@ def test_a_poll_far_in_the_future_no_longer_breaks_the_default_report() -> None:
     )
     # The default as-of is the newest poll: the rejected one must not move it.
     assert engine_csv(inputs) == engine_csv(alone)
+
+
+# --------------------------------------------------------------------------- bad bytes
+
+
+def test_a_lone_carriage_return_rejects_its_row_instead_of_vanishing() -> None:
+    data = (
+        b"store_id,status,timestamp_utc\r\n"
+        b"64315\r37784827244611,active,2023-01-22 12:00:00\r\n"  # 2
+        b"s1,in\ractive,2023-01-22 12:00:00\r\n"  # 3
+        b"s2,active,2023-01-22 12:\r00:00\r\n"  # 4
+        b"s3,active,2023-01-22 12:00:00\r\r\n"  # 5: one CR ends the line, the other is bad
+        b"s4,active,2023-01-22 12:00:00\r\n"  # 6 good
+        b"\r\n"  # 7 blank
+        b"s5,active,2023-01-22 12:00:00\r"  # 8: a CR at the end of the file ends nothing
+    )
+    polls, rejected, summary = read_polls(io.BytesIO(data))
+    assert polls["store_id"].tolist() == ["s4"]
+    assert _reasons(rejected) == {
+        2: "bad store_id",
+        3: "unknown status",
+        4: "unparseable timestamp_utc",
+        5: "unparseable timestamp_utc",
+        8: "unparseable timestamp_utc",
+    }
+    assert "6431537784827244611" not in set(polls["store_id"])
+    # The copy of a rejected row is the row as written, bad byte included.
+    assert rejected.set_index("line").loc[3, "row"] == "s1,in\ractive,2023-01-22 12:00:00"
+    assert (summary.read, summary.rejected) == (6, 5)
+
+
+def test_a_lone_carriage_return_in_hours_and_zones_rejects_the_row() -> None:
+    hours, rejected, _ = read_business_hours(io.BytesIO(
+        b"store_id,day,start_time_local,end_time_local\n"
+        b"s1,\r1,09:00,12:00\n"
+        b"s1,1,09:0\r0,12:00\n"
+        b"s1,1,09:00,12:00\r\n"
+        b"s2,1,09:00,12:00\n"
+    ))
+    assert hours["store_id"].tolist() == ["s1", "s2"]
+    assert _reasons(rejected) == {2: "day outside 0-6", 3: "unparseable start_time_local"}
+    zones, rejected, _ = read_timezones(io.BytesIO(
+        b"store_id,timezone_str\ns1,America/Chi\rcago\ns2,America/Chicago\n"
+    ))
+    assert zones["store_id"].tolist() == ["s2"]
+    assert _reasons(rejected) == {2: "unknown time zone"}
+
+
+def test_a_timestamp_ends_with_one_zone_suffix_at_most() -> None:
+    polls, rejected, _ = read_polls(_file(
+        POLLS_HEADER, "s1,active,2023-01-22 12:00:00Z UTC", "s1,active,2023-01-22 12:00:00 UTCZ",
+        "s1,active,2023-01-22 12:00:00ZZ", "s1,active,2023-01-22 12:00:00 UTC UTC", GOOD_POLL,
+    ))
+    assert len(polls) == 1
+    assert _reasons(rejected) == dict.fromkeys(range(2, 6), "unparseable timestamp_utc")
+
+
+# Characters Python's str.strip() and Arrow's whitespace trim remove, and SPEC does not.
+NOT_PADDING = ["\u2003", "\x1c", "\x1d", "\x1e", "\x1f", "\x0b", "\x0c", "\x85", "\u00a0",
+               "\u3000", "\u2028", "\x00", "\x7f", "\ufeff"]
+
+
+@pytest.mark.parametrize("pad", NOT_PADDING, ids=[f"U+{ord(c):04X}" for c in NOT_PADDING])
+def test_only_spaces_and_tabs_are_trimmed_from_fields(pad: str) -> None:
+    polls, rejected, _ = read_polls(_file(
+        POLLS_HEADER,
+        f"{pad}123,active,2023-01-22 12:00:00",  # 2
+        f"123{pad},active,2023-01-22 12:00:00",  # 3
+        f"s1,{pad}active,2023-01-22 12:00:00",  # 4
+        f"s1,active{pad},2023-01-22 12:00:00",  # 5
+        f"s1,active,{pad}2023-01-22 12:00:00",  # 6
+        f"s1,active,2023-01-22 12:00:00 UTC{pad}",  # 7
+        f'"{pad}s1",active,2023-01-22 12:00:00',  # 8
+        " \t123\t ,\tactive , 2023-01-22 12:00:00 UTC \t",  # 9 good
+    ))
+    assert polls["store_id"].tolist() == ["123"]
+    assert _reasons(rejected) == {
+        2: "bad store_id", 3: "bad store_id", 4: "unknown status", 5: "unknown status",
+        6: "unparseable timestamp_utc", 7: "unparseable timestamp_utc", 8: "bad store_id",
+    }
+    hours, rejected, _ = read_business_hours(_file(
+        HOURS_HEADER,
+        f"s1,{pad}1,09:00,12:00",
+        f"s1,1,09:00{pad},12:00",
+        f"s1,1,09:00,{pad}12:00",
+        "s1, 1 ,\t09:00 , 12:00\t",
+    ))
+    assert len(hours) == 1
+    assert _reasons(rejected) == {
+        2: "day outside 0-6", 3: "unparseable start_time_local", 4: "unparseable end_time_local",
+    }
+    zones, rejected, _ = read_timezones(_file(
+        ZONES_HEADER, f"s1,America/Chicago{pad}", f"s1,{pad}Asia/Beirut", "s2, UTC\t",
+    ))
+    assert zones["store_id"].tolist() == ["s2"]
+    assert _reasons(rejected) == {2: "unknown time zone", 3: "unknown time zone"}
+
+
+# Arabic-Indic, extended Arabic-Indic, Devanagari and fullwidth digits: all \d to Python.
+OTHER_DIGITS = ["\u0663", "\u06f3", "\u0969", "\uff13"]
+
+
+@pytest.mark.parametrize("three", OTHER_DIGITS, ids=[f"U+{ord(c):04X}" for c in OTHER_DIGITS])
+def test_digits_are_ascii_digits(three: str) -> None:
+    hours, rejected, _ = read_business_hours(_file(
+        HOURS_HEADER,
+        f"s1,{three},09:00,12:00",  # 2
+        f"s1,3,0{three}:00,12:00",  # 3
+        f"s1,3,09:00,12:0{three}",  # 4
+        f"s1,3,09:00:0{three}.5,12:00",  # 5
+        f"s1,3,09:00:00.{three},12:00",  # 6
+        "s1,3,09:00,12:00",  # 7 good
+    ))
+    assert hours["day_of_week"].tolist() == [3]
+    assert _reasons(rejected) == {
+        2: "day outside 0-6", 3: "unparseable start_time_local", 4: "unparseable end_time_local",
+        5: "unparseable start_time_local", 6: "unparseable start_time_local",
+    }
+    polls, rejected, _ = read_polls(_file(
+        POLLS_HEADER,
+        f"s1,active,202{three}-01-22 12:00:00",
+        f"s1,active,2023-01-22 12:00:0{three}",
+        f"s1,active,2023-01-22 12:00:00.{three}",
+        f"s1,active,2023-01-22 12:00:00.{three}{three}",
+    ))
+    assert len(polls) == 0
+    assert set(rejected["reason"]) == {"unparseable timestamp_utc"}
+
+
+@pytest.mark.parametrize("store_id", ["-A1", "-1", ".a", ":a", "_a", "-", "_", "a b", "a\tb",
+                                      "=1+1", "+1", "@a", "a" * 65])
+def test_ids_that_do_not_start_with_a_letter_or_digit_are_rejected(store_id: str) -> None:
+    polls, rejected, _ = read_polls(_file(POLLS_HEADER, f"{store_id},active,2023-01-22 12:00:00",
+                                          GOOD_POLL))
+    assert polls["store_id"].tolist() == ["s1"]
+    assert _reasons(rejected) == {2: "bad store_id"}
+
+
+@pytest.mark.parametrize("store_id", ["A-1", "1_", "a.b:c_d-e", "0", "a" * 64,
+                                      "b5d0a65d-6d54-47aa-95e9-9312f0353326"])
+def test_ids_of_the_allowed_characters_are_kept_as_written(store_id: str) -> None:
+    polls, rejected, _ = read_polls(_file(POLLS_HEADER, f"{store_id},active,2023-01-22 12:00:00"))
+    assert len(rejected) == 0
+    assert polls["store_id"].tolist() == [store_id]
+
+
+@pytest.mark.parametrize("eol", ["\n", "\r\n"])
+@pytest.mark.parametrize("bom", ["", "\ufeff"])
+@pytest.mark.parametrize("messy", [False, True], ids=["fast", "careful"])
+def test_crlf_and_a_byte_order_mark_still_work(eol: str, bom: str, messy: bool) -> None:
+    lines = [bom + POLLS_HEADER, GOOD_POLL, "s2,inactive,2023-01-22 13:00:00"]
+    if messy:  # a blank line and a short row: the line model reads the file
+        lines[1:1] = ["", "s9,active"]
+    polls, rejected, _ = read_polls(_file(*lines, eol=eol))
+    assert polls["store_id"].tolist() == ["s1", "s2"]
+    assert _reasons(rejected) == ({3: "expected 3 fields but found 2"} if messy else {})
+
+
+def test_a_header_with_bad_bytes_is_not_matched() -> None:
+    with pytest.raises(InputError, match="lacks status"):
+        read_polls(_file("store_id,\x0bstatus,timestamp_utc", GOOD_POLL))
+    with pytest.raises(InputError, match="carriage return"):
+        read_polls(io.BytesIO(b"store_id,status,timestamp_utc\rs1,active,2023-01-22 12:00:00\r"))
+
+
+# --------------------------------------------------------------------------- long lines
+
+TOO_LONG = f"line too long (over {MAX_LINE_BYTES:,} bytes)"
+
+
+@pytest.mark.parametrize(
+    "length",
+    [MAX_LINE_BYTES + 1, 1 << 20, (16 << 20) + 1, 33 << 20],
+    ids=["max+1", "1MiB", "16MiB+1", "33MiB"],
+)
+def test_a_line_of_any_length_is_rejected_and_the_rest_kept(length: int) -> None:
+    prefix = b"s1,active,2023-01-22 12:00:00"
+    long_row = b"s2" + b" " * (length - len(prefix)) + prefix[2:]
+    assert len(long_row) == length
+    data = b"\n".join([
+        POLLS_HEADER.encode(), prefix, long_row, b"s3,inactive,2023-01-22 12:00:00",
+        b"x" * length, b"s4,active,2023-01-22 12:00:00",
+    ]) + b"\n"
+    polls, rejected, summary = read_polls(io.BytesIO(data))
+    assert polls["store_id"].tolist() == ["s1", "s3", "s4"]
+    assert _reasons(rejected) == {3: TOO_LONG, 5: TOO_LONG}
+    assert (summary.read, summary.kept) == (5, 3)
+    # The copy kept of each is its start and its length in bytes.
+    for text, start in zip(rejected["row"], ["s2 ", "xxx"], strict=True):
+        assert text.startswith(start)
+        assert len(text) < ROW_TEXT_CHARS + 40
+        assert f"{length:,} bytes" in text
+
+
+def test_the_longest_line_kept_is_max_line_bytes() -> None:
+    def padded_row(length: int, store: str) -> str:
+        row = f"{store},active,2023-01-22 12:00:00"
+        return store + " " * (length - len(row)) + row[len(store):]
+
+    for eol in ("\n", "\r\n"):
+        polls, rejected, _ = read_polls(_file(
+            POLLS_HEADER, padded_row(MAX_LINE_BYTES, "s1"), padded_row(MAX_LINE_BYTES + 1, "s2"),
+            eol=eol,
+        ))
+        assert polls["store_id"].tolist() == ["s1"]
+        assert _reasons(rejected) == {3: TOO_LONG}
+
+
+def test_a_long_line_in_every_file_and_at_the_end_without_a_line_end() -> None:
+    long = "9" * (MAX_LINE_BYTES * 3)
+    hours, rejected, _ = read_business_hours(io.BytesIO(
+        f"{HOURS_HEADER}\r\ns1,1,09:00,12:00\r\ns1,1,09:00,{long}".encode()
+    ))
+    assert len(hours) == 1 and _reasons(rejected) == {3: TOO_LONG}
+    zones, rejected, _ = read_timezones(io.BytesIO(
+        f"{ZONES_HEADER}\ns1,{long}\ns2,UTC".encode()
+    ))
+    assert zones["store_id"].tolist() == ["s2"] and _reasons(rejected) == {2: TOO_LONG}
+
+
+def test_a_long_line_in_a_column_not_read_is_rejected_too() -> None:
+    polls, rejected, _ = read_polls(_file(
+        POLLS_HEADER + ",note", GOOD_POLL + ",short", "s2,active,2023-01-22 12:00:00," + "n" * 5000,
+    ))
+    assert polls["store_id"].tolist() == ["s1"]
+    assert _reasons(rejected) == {3: TOO_LONG}
+
+
+def test_a_header_too_long_to_keep_makes_the_file_unreadable() -> None:
+    header = POLLS_HEADER + "," * (MAX_LINE_BYTES * 4)
+    with pytest.raises(InputError, match="header") as info:
+        read_polls(_file(header, GOOD_POLL))
+    assert len(str(info.value)) < 1000
+
+
+def test_a_wrong_header_message_stays_short() -> None:
+    with pytest.raises(InputError) as info:
+        read_polls(_file("store_id,status," + "x" * 3000, GOOD_POLL))
+    assert "found: store_id, status, xxxx" in str(info.value)
+    assert len(str(info.value)) < 1000
+
+
+# --------------------------------------------------------------------------- bounded copies
+
+
+def test_the_copy_of_a_rejected_row_is_bounded() -> None:
+    short_bad = "bad id!,active,2023-01-22 12:00:00"
+    long_bad = "é" * 1500 + ",active,2023-01-22 12:00:00"  # 3,000 bytes of id
+    wrong_count = ",".join(["x"] * 2000)  # 3,999 bytes, 2,000 fields
+    polls, rejected, _ = read_polls(_file(POLLS_HEADER, short_bad, long_bad, wrong_count))
+    rows = rejected.set_index("line")["row"]
+    assert rows[2] == short_bad  # short rows are kept whole
+    assert rows[3] == "é" * ROW_TEXT_CHARS + f" … ({len(long_bad.encode()):,} bytes)"
+    assert rows[4] == wrong_count[:ROW_TEXT_CHARS] + f" … ({len(wrong_count):,} bytes)"
+    assert _reasons(rejected)[4] == "expected 3 fields but found 2000"
+
+
+def test_a_rejected_row_longer_than_a_text_column_loads_into_the_database(db: Database) -> None:
+    # A MySQL TEXT column holds 65,535 bytes: a longer copy used to fail the whole load.
+    long_row = "s2," + "x" * 70_000 + ",2023-01-22 12:00:00"
+    inputs = load_exports(_file(POLLS_HEADER, GOOD_POLL, long_row, "s3,active"))
+    db.load(inputs)
+    stored = db.rejected_rows()
+    assert stored["line"].tolist() == [3, 4]
+    assert stored["row"].iloc[0].startswith("s2,xxx")
+    assert len(stored["row"].iloc[0].encode()) < 4 * ROW_TEXT_CHARS + 40
+    assert db.read_inputs().polls["store_id"].tolist() == ["s1"]
 
 
 # --------------------------------------------------------------------------- zone names

@@ -18,13 +18,19 @@ import pyarrow.compute as pc
 
 from storemon_core.instants import EARLIEST_US, END_US
 
+_PADDING = " \t"
 
-def _strip_suffix(col: pa.Array, suffix: str) -> pa.Array:
-    has = pc.ends_with(col, suffix)
-    if not pc.any(has).as_py():
-        return col
-    cut = pc.utf8_slice_codeunits(col, 0, -len(suffix))
-    return cut if pc.all(has).as_py() else pc.if_else(has, cut, col)
+
+def _strip_zone(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Without a final " UTC" or "Z": one of the two, never both ("Z UTC" is no ISO 8601)."""
+    text = col
+    for suffix in (" UTC", "Z"):
+        has = pc.ends_with(col, suffix)  # of the values as given: the two never overlap
+        if not pc.any(has).as_py():
+            continue
+        cut = pc.utf8_slice_codeunits(col, 0, -len(suffix))
+        text = cut if pc.all(has).as_py() else pc.if_else(has, cut, text)
+    return text
 
 
 def string_bytes(col: pa.ChunkedArray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -52,18 +58,12 @@ def _byte_at(data: np.ndarray, at: np.ndarray, inside: np.ndarray) -> np.ndarray
 
 
 def padded(text: pa.ChunkedArray) -> bool:
-    """Whether any value starts or ends with a space, tab or no-break space
-    (trimming copies every string)."""
+    """Whether any value starts or ends with a space or tab (trimming copies every
+    string, so it is done only when needed)."""
     for data, start, end in string_bytes(text):
         some = end > start
-        first, last = _byte_at(data, start, some), _byte_at(data, end - 1, some)
-        edges = np.concatenate([first, last])
+        edges = np.concatenate([_byte_at(data, start, some), _byte_at(data, end - 1, some)])
         if ((edges == ord(" ")) | (edges == ord("\t"))).any():
-            return True
-        # U+00A0 is the bytes C2 A0 in UTF-8.
-        two = end - start >= 2
-        if (((first == 0xC2) & (_byte_at(data, start + 1, two) == 0xA0)).any()
-                or ((last == 0xA0) & (_byte_at(data, end - 2, two) == 0xC2)).any()):
             return True
     return False
 
@@ -90,13 +90,13 @@ def check_timestamps(col: pa.ChunkedArray, quoted: bool) -> tuple[np.ndarray, np
     """
     text = col
     if padded(text):
-        text = pc.utf8_trim_whitespace(text)
+        text = pc.utf8_trim(text, _PADDING)
     if quoted:
         wrapped = pc.and_(pc.starts_with(text, '"'), pc.ends_with(text, '"'))
         wrapped = pc.and_(wrapped, pc.greater_equal(pc.utf8_length(text), 2))
-        inner = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(text, 1, -1))
+        inner = pc.utf8_trim(pc.utf8_slice_codeunits(text, 1, -1), _PADDING)
         text = pc.if_else(wrapped, inner, text)
-    text = _strip_suffix(_strip_suffix(text, " UTC"), "Z")
+    text = _strip_zone(text)
     ok = shaped(text)
     micros = np.zeros(len(text), dtype=np.int64)
     idx = np.flatnonzero(ok)
@@ -134,7 +134,7 @@ def in_range(micros: np.ndarray) -> np.ndarray:
     return (micros >= EARLIEST_US) & (micros < END_US)
 
 
-_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+_ISO_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?")
 _EPOCH = datetime(1970, 1, 1)
 
 
