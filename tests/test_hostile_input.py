@@ -18,6 +18,7 @@ from storemon_core.exports import (
     MAX_LINE_BYTES,
     ROW_TEXT_CHARS,
     InputError,
+    format_rejections,
     is_timezone,
     load_exports,
     read_business_hours,
@@ -352,6 +353,15 @@ def test_a_rejected_row_longer_than_a_text_column_loads_into_the_database(db: Da
     assert stored["row"].iloc[0].startswith("s2,xxx")
     assert len(stored["row"].iloc[0].encode()) < 4 * ROW_TEXT_CHARS + 40
     assert db.read_inputs().polls["store_id"].tolist() == ["s1"]
+
+
+def test_format_rejections_shows_control_characters_escaped() -> None:
+    inputs = load_exports(io.BytesIO(
+        b"store_id,status,timestamp_utc\ns1,\x1b[31mactive,2023-01-22 12:00:00\n"
+    ))
+    text = format_rejections(inputs)
+    assert "\x1b" not in text
+    assert "\\x1b[31mactive" in text
 
 
 # --------------------------------------------------------------------------- zone names
