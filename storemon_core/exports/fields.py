@@ -61,7 +61,9 @@ def check_ids(col: pa.ChunkedArray) -> tuple[pd.Categorical, np.ndarray]:
     codes, uniques = _codes(col)
     ok = np.array([STORE_ID_RE.fullmatch(u) is not None for u in uniques], dtype=bool)
     if len(codes) == 0:
-        return pd.Categorical(np.array([], dtype=object)), np.array([], dtype=bool)
+        # Categories of the same dtype as when there are ids (pandas infers str).
+        no_ids = pd.Categorical.from_codes([], categories=pd.Index([], dtype=str))
+        return no_ids, np.array([], dtype=bool)
     # Trimming can make two dictionary entries equal; they are one store.
     categories, merged = np.unique(np.array(uniques, dtype=object), return_inverse=True)
     return pd.Categorical.from_codes(merged[codes], categories=pd.Index(categories)), ok[codes]

@@ -118,8 +118,9 @@ def _header(
 def _match_header(
     name: str, fields: list[str], wanted: dict[str, tuple[str, ...]]
 ) -> dict[str, int]:
-    """Position of each wanted column; aliases are matched ignoring case."""
-    lowered = [f.lower() for f in fields]
+    """Position of each wanted column; aliases are matched ignoring ASCII case
+    (str.lower() would turn the Kelvin sign into a "k")."""
+    lowered = [f.lower() if f.isascii() else f for f in fields]
     found: dict[str, int] = {}
     missing: list[str] = []
     for canonical, aliases in wanted.items():

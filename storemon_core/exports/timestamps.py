@@ -116,7 +116,9 @@ def _cast_timestamps(texts: pa.ChunkedArray, small: int = 64) -> tuple[np.ndarra
         pass
     else:
         values = np.asarray(stamps.cast(pa.int64()).to_numpy(zero_copy_only=False))
-        return values, np.ones(len(texts), dtype=bool)
+        # The cast reads year 0000, which one_timestamp (Python's datetime) cannot: it
+        # is unreadable either way, so a value's answer does not depend on its neighbours.
+        return values, values >= _YEAR_ONE_US
     if len(texts) <= small:
         pairs = [one_timestamp(t) for t in texts.to_pylist()]
         return (
@@ -136,6 +138,7 @@ def in_range(micros: np.ndarray) -> np.ndarray:
 
 _ISO_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?")
 _EPOCH = datetime(1970, 1, 1)
+_YEAR_ONE_US = -62_135_596_800 * 1_000_000  # 0001-01-01 00:00
 
 
 def one_timestamp(text: str) -> tuple[int, bool]:
