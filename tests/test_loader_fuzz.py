@@ -423,6 +423,21 @@ def test_fuzzed_polls_keep_every_good_row_and_the_report(year: str, data: st.Dat
     _same_report(Inputs(loaded, hours, zones), Inputs(alone, hours, zones), as_of(year))
 
 
+@settings(FUZZ, max_examples=10)
+@given(year=st.sampled_from(["2023", "2025"]), data=st.data())
+def test_a_few_bad_rows_in_a_longer_poll_file(year: str, data: st.DataObject) -> None:
+    # Past 64 timestamps a failed cast is split in halves to find its culprits.
+    source = real(year, "polls")
+    start = data.draw(st.integers(0, len(source.rows) - 300))
+    rows = source.rows[start : start + 300]
+    for at in data.draw(st.lists(st.integers(0, len(rows) - 1), max_size=6)):
+        rows[at] = data.draw(mutated(rows[at]))
+    raw = b"\n".join([source.header, *rows])
+    loaded, expected = check_against_reference(raw, POLLS) or pytest.fail("header lost")
+    alone, _, _ = read_polls(io.BytesIO(b"\n".join(expected.good_lines)))
+    pd.testing.assert_frame_equal(loaded, alone)
+
+
 @FUZZ
 @given(year=st.sampled_from(["2023", "2025"]), export=st.sampled_from(["hours", "zones"]),
        data=st.data())
