@@ -324,6 +324,16 @@ def test_a_long_line_in_every_file_and_at_the_end_without_a_line_end() -> None:
     assert zones["store_id"].tolist() == ["s2"] and _reasons(rejected) == {2: TOO_LONG}
 
 
+def test_blank_lines_are_spaces_and_tabs_only_at_any_length_and_number() -> None:
+    lines = [POLLS_HEADER, GOOD_POLL, " " * (MAX_LINE_BYTES * 2), "\t" * 3]
+    lines += ["  x\t", " \t "] * 3000 + [" \x0b ", "s2,active,2023-01-22 12:00:00"]
+    polls, rejected, summary = read_polls(_file(*lines))
+    assert polls["store_id"].tolist() == ["s1", "s2"]
+    one_field = "expected 3 fields but found 1"
+    assert _reasons(rejected) == {n: one_field for n in [*range(5, 6005, 2), 6005]}
+    assert summary.read == 2 + 3000 + 1
+
+
 def test_a_long_line_in_a_column_not_read_is_rejected_too() -> None:
     polls, rejected, _ = read_polls(_file(
         POLLS_HEADER + ",note", GOOD_POLL + ",short", "s2,active,2023-01-22 12:00:00," + "n" * 5000,

@@ -423,7 +423,7 @@ _BAD = st.sampled_from(
 _BLANK = st.sampled_from(["", " ", "\t"])
 
 
-@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(st.sampled_from(["good", "bad", "blank"]), _GOOD, _BAD, _BLANK), max_size=30

@@ -36,7 +36,7 @@ MAX_LINE_BYTES = 4096
 ROW_TEXT_CHARS = 200
 # Stands in for a lone CR in the copy pyarrow parses (which would end the line
 # there); every field check rejects it, so its row is rejected with that field.
-_LONE_CR_MARK = 0
+_LONE_CR_MARK = b"\x00"
 
 
 @dataclass
@@ -66,7 +66,7 @@ class Table:
             starts, ends, _ = _line_bounds(np.frombuffer(self.data, dtype=np.uint8))
             self._bounds = (starts, ends)
         starts, ends = self._bounds
-        return [row_text(self.data, starts[i], ends[i]) for i in lines]
+        return row_texts(self.data, starts[lines], ends[lines])
 
 
 def row_text(data: bytes, start: int, end: int) -> str:
@@ -77,6 +77,21 @@ def row_text(data: bytes, start: int, end: int) -> str:
     if len(head) == end - start and len(text) <= ROW_TEXT_CHARS:
         return text
     return f"{text[:ROW_TEXT_CHARS]} … ({end - start:,} bytes)"
+
+
+def row_texts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+    """row_text of each line data[starts[i]:ends[i]]; short lines are decoded in one go
+    (a file of rejected rows can run to millions of lines)."""
+    texts = np.empty(len(starts), dtype=object)
+    short = ends - starts <= ROW_TEXT_CHARS  # then no more characters than that either
+    if short.any():
+        pieces = zip(starts[short].tolist(), ends[short].tolist(), strict=True)
+        # No line holds a "\n", and decoding restarts at one, so the split is exact.
+        joined = b"\n".join([data[start:end] for start, end in pieces])
+        texts[short] = joined.decode("utf-8", "replace").split("\n")
+    for i in np.flatnonzero(~short).tolist():
+        texts[i] = row_text(data, int(starts[i]), int(ends[i]))
+    return list(texts)
 
 
 def _line_bounds(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -277,10 +292,7 @@ def _read_table_lines(
     starts, ends, has_cr = _line_bounds(arr)
     commas = np.flatnonzero(arr == 44)
     counts = np.searchsorted(commas, ends) - np.searchsorted(commas, starts)
-    spans = np.diff(np.append(starts, len(arr)))  # each line with its line end
-    line_end_cr = np.zeros(len(arr), dtype=bool)
-    line_end_cr[ends[has_cr]] = True
-    blank = _blank_lines(arr, starts, ends, counts, spans, line_end_cr)
+    blank = _blank_lines(data, arr, starts, ends, counts)
     nonblank = np.flatnonzero(~blank)
     if len(nonblank) == 0:
         raise InputError(f"{name} is empty: expected a header with columns {_expected(wanted)}")
@@ -292,26 +304,22 @@ def _read_table_lines(
     good = ~too_long & (counts[data_lines] == ncols - 1)
     row_lines = data_lines[good]
     bad_lines = data_lines[~good]
+    # One reason per distinct field count, not per line.
+    found, which = np.unique(np.where(too_long[~good], -1, counts[bad_lines] + 1),
+                             return_inverse=True)
+    reasons = np.array([f"line too long (over {MAX_LINE_BYTES:,} bytes)" if n < 0
+                        else f"expected {ncols} fields but found {n}" for n in found.tolist()],
+                       dtype=object)
     shape_rejects = pd.DataFrame(
         {
             "file": name,
             "line": bad_lines + 1,
-            "reason": [
-                f"line too long (over {MAX_LINE_BYTES:,} bytes)" if long
-                else f"expected {ncols} fields but found {n + 1}"
-                for long, n in zip(too_long[~good], counts[bad_lines], strict=True)
-            ],
-            "row": [row_text(data, starts[i], ends[i]) for i in bad_lines],
+            "reason": reasons[which] if len(bad_lines) else np.array([], dtype=object),
+            "row": row_texts(data, starts[bad_lines], ends[bad_lines]),
         }
     )
-    # A clean copy of exactly the well-formed rows, "\n"-ended, with every lone "\r" (which
-    # pyarrow would take as a line end) replaced, so parsed row k is row_lines[k].
-    keep = np.zeros(len(starts), dtype=bool)
-    keep[row_lines] = True
-    rows = arr[np.repeat(keep, spans) & ~line_end_cr]
-    rows[rows == 13] = _LONE_CR_MARK
-    # A "\n" first, or pyarrow would drop a byte-order mark opening the first row.
-    table = _parse(b"\n" + rows.tobytes(), ncols, positions, dictionary)
+    table = _parse(_clean_copy(arr, starts, ends, has_cr, row_lines), ncols, positions,
+                   dictionary)
     if table.num_rows != len(row_lines):  # pragma: no cover - the clean copy always maps
         raise InputError(f"{name}: could not split the file into rows")
     return Table(
@@ -326,20 +334,48 @@ def _read_table_lines(
     )
 
 
+def _clean_copy(
+    arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, has_cr: np.ndarray, rows: np.ndarray
+) -> bytes:
+    """Exactly the given lines, "\n"-ended, with every lone "\r" (which pyarrow would take
+    as a line end) replaced, so parsed row k is line rows[k]."""
+    keep = np.zeros(len(starts), dtype=bool)
+    keep[rows] = True
+    spans = np.diff(np.append(starts, len(arr)))  # each line with its line end
+    mask = np.repeat(keep, spans)
+    mask[ends[keep & has_cr]] = False  # the "\r" of a "\r\n"
+    if len(rows):
+        # Also the "\n" before the first row (the header's at least): pyarrow would drop a
+        # byte-order mark opening the first row.
+        mask[starts[rows[0]] - 1] = True
+    copy: bytes = arr[mask].tobytes()
+    if b"\r" in copy:
+        copy = copy.replace(b"\r", _LONE_CR_MARK)
+    return copy
+
+
 def _blank_lines(
-    arr: np.ndarray,
-    starts: np.ndarray,
-    ends: np.ndarray,
-    counts: np.ndarray,
-    spans: np.ndarray,
-    line_end_cr: np.ndarray,
+    data: bytes, arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray
 ) -> np.ndarray:
-    """Lines that are empty or only spaces and tabs (only comma-free lines can be)."""
+    """Lines that are empty or only spaces and tabs."""
     blank: np.ndarray = np.asarray(ends == starts)
-    maybe = ~blank & (counts == 0)
-    if maybe.any():
-        ink = (np.repeat(maybe, spans) & (arr != 32) & (arr != 9) & (arr != 10)) & ~line_end_cr
-        inked = np.searchsorted(starts, np.flatnonzero(ink), side="right") - 1
-        maybe[inked] = False
-        blank |= maybe
+    # Such a line has no comma, and starts and ends with a space or tab.
+    maybe = np.flatnonzero(~blank & (counts == 0))
+    maybe = maybe[_padding(arr[starts[maybe]]) & _padding(arr[ends[maybe] - 1])]
+    lengths = ends[maybe] - starts[maybe]
+    for i in maybe[lengths > MAX_LINE_BYTES]:  # few: each is a large part of the file
+        blank[i] = not data[starts[i] : ends[i]].strip(b" \t")
+    short = maybe[lengths <= MAX_LINE_BYTES]
+    # Their bytes at once, in slices that bound the index arrays whatever the file.
+    for lines in np.array_split(short, len(short) // 2048 + 1):
+        lengths = ends[lines] - starts[lines]
+        first = np.cumsum(lengths) - lengths
+        at = np.repeat(starts[lines] - first, lengths) + np.arange(int(lengths.sum()))
+        inked = np.zeros(len(lines), dtype=bool)
+        inked[np.repeat(np.arange(len(lines)), lengths)[~_padding(arr[at])]] = True
+        blank[lines[~inked]] = True
     return blank
+
+
+def _padding(values: np.ndarray) -> np.ndarray:
+    return np.asarray((values == 32) | (values == 9))
