@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -162,73 +163,53 @@ def test_a_timestamp_ends_with_one_zone_suffix_at_most() -> None:
 # Characters Python's str.strip() and Arrow's whitespace trim remove, and SPEC does not.
 NOT_PADDING = ["\u2003", "\x1c", "\x1d", "\x1e", "\x1f", "\x0b", "\x0c", "\x85", "\u00a0",
                "\u3000", "\u2028", "\x00", "\x7f", "\ufeff"]
-
-
-@pytest.mark.parametrize("pad", NOT_PADDING, ids=[f"U+{ord(c):04X}" for c in NOT_PADDING])
-def test_only_spaces_and_tabs_are_trimmed_from_fields(pad: str) -> None:
-    polls, rejected, _ = read_polls(_file(
-        POLLS_HEADER,
-        f"{pad}123,active,2023-01-22 12:00:00",  # 2
-        f"123{pad},active,2023-01-22 12:00:00",  # 3
-        f"s1,{pad}active,2023-01-22 12:00:00",  # 4
-        f"s1,active{pad},2023-01-22 12:00:00",  # 5
-        f"s1,active,{pad}2023-01-22 12:00:00",  # 6
-        f"s1,active,2023-01-22 12:00:00 UTC{pad}",  # 7
-        f'"{pad}s1",active,2023-01-22 12:00:00',  # 8
-        " \t123\t ,\tactive , 2023-01-22 12:00:00 UTC \t",  # 9 good
-    ))
-    assert polls["store_id"].tolist() == ["123"]
-    assert _reasons(rejected) == {
-        2: "bad store_id", 3: "bad store_id", 4: "unknown status", 5: "unknown status",
-        6: "unparseable timestamp_utc", 7: "unparseable timestamp_utc", 8: "bad store_id",
-    }
-    hours, rejected, _ = read_business_hours(_file(
-        HOURS_HEADER,
-        f"s1,{pad}1,09:00,12:00",
-        f"s1,1,09:00{pad},12:00",
-        f"s1,1,09:00,{pad}12:00",
-        "s1, 1 ,\t09:00 , 12:00\t",
-    ))
-    assert len(hours) == 1
-    assert _reasons(rejected) == {
-        2: "day outside 0-6", 3: "unparseable start_time_local", 4: "unparseable end_time_local",
-    }
-    zones, rejected, _ = read_timezones(_file(
-        ZONES_HEADER, f"s1,America/Chicago{pad}", f"s1,{pad}Asia/Beirut", "s2, UTC\t",
-    ))
-    assert zones["store_id"].tolist() == ["s2"]
-    assert _reasons(rejected) == {2: "unknown time zone", 3: "unknown time zone"}
-
-
 # Arabic-Indic, extended Arabic-Indic, Devanagari and fullwidth digits: all \d to Python.
 OTHER_DIGITS = ["\u0663", "\u06f3", "\u0969", "\uff13"]
 
+# Places in a field for such a character ({c}), with the reason its row is rejected,
+# and a good row of the same file, padded with spaces and tabs.
+IN_FIELDS: dict[str, tuple[Any, str, list[tuple[str, str]], str]] = {
+    "polls": (read_polls, POLLS_HEADER, [
+        ("{c}123,active,2023-01-22 12:00:00", "bad store_id"),
+        ("123{c},active,2023-01-22 12:00:00", "bad store_id"),
+        ('"{c}s1",active,2023-01-22 12:00:00', "bad store_id"),
+        ("s1,{c}active,2023-01-22 12:00:00", "unknown status"),
+        ("s1,active{c},2023-01-22 12:00:00", "unknown status"),
+        ("s1,active,{c}2023-01-22 12:00:00", "unparseable timestamp_utc"),
+        ("s1,active,2023-01-22 12:00:00 UTC{c}", "unparseable timestamp_utc"),
+        ("s1,active,202{c}-01-22 12:00:00", "unparseable timestamp_utc"),
+        ("s1,active,2023-01-22 12:00:0{c}", "unparseable timestamp_utc"),
+        ("s1,active,2023-01-22 12:00:00.{c}", "unparseable timestamp_utc"),
+        ("s1,active,2023-01-22 12:00:00.{c}{c}", "unparseable timestamp_utc"),
+    ], " \t123\t ,\tactive , 2023-01-22 12:00:00 UTC \t"),
+    "hours": (read_business_hours, HOURS_HEADER, [
+        ("s1,{c},09:00,12:00", "day outside 0-6"),
+        ("s1,{c}1,09:00,12:00", "day outside 0-6"),
+        ("s1,1,0{c}:00,12:00", "unparseable start_time_local"),
+        ("s1,1,09:00{c},12:00", "unparseable start_time_local"),
+        ("s1,1,09:00:0{c}.5,12:00", "unparseable start_time_local"),
+        ("s1,1,09:00:00.{c},12:00", "unparseable start_time_local"),
+        ("s1,1,09:00,{c}12:00", "unparseable end_time_local"),
+        ("s1,1,09:00,12:0{c}", "unparseable end_time_local"),
+    ], "s1, 1 ,\t09:00 , 12:00\t"),
+    "zones": (read_timezones, ZONES_HEADER, [
+        ("s1,America/Chicago{c}", "unknown time zone"),
+        ("s1,{c}Asia/Beirut", "unknown time zone"),
+        ("s1,Etc/GMT+{c}", "unknown time zone"),
+    ], "s2, UTC\t"),
+}
 
-@pytest.mark.parametrize("three", OTHER_DIGITS, ids=[f"U+{ord(c):04X}" for c in OTHER_DIGITS])
-def test_digits_are_ascii_digits(three: str) -> None:
-    hours, rejected, _ = read_business_hours(_file(
-        HOURS_HEADER,
-        f"s1,{three},09:00,12:00",  # 2
-        f"s1,3,0{three}:00,12:00",  # 3
-        f"s1,3,09:00,12:0{three}",  # 4
-        f"s1,3,09:00:0{three}.5,12:00",  # 5
-        f"s1,3,09:00:00.{three},12:00",  # 6
-        "s1,3,09:00,12:00",  # 7 good
-    ))
-    assert hours["day_of_week"].tolist() == [3]
-    assert _reasons(rejected) == {
-        2: "day outside 0-6", 3: "unparseable start_time_local", 4: "unparseable end_time_local",
-        5: "unparseable start_time_local", 6: "unparseable start_time_local",
-    }
-    polls, rejected, _ = read_polls(_file(
-        POLLS_HEADER,
-        f"s1,active,202{three}-01-22 12:00:00",
-        f"s1,active,2023-01-22 12:00:0{three}",
-        f"s1,active,2023-01-22 12:00:00.{three}",
-        f"s1,active,2023-01-22 12:00:00.{three}{three}",
-    ))
-    assert len(polls) == 0
-    assert set(rejected["reason"]) == {"unparseable timestamp_utc"}
+
+@pytest.mark.parametrize("char", NOT_PADDING + OTHER_DIGITS,
+                         ids=[f"U+{ord(c):04X}" for c in NOT_PADDING + OTHER_DIGITS])
+@pytest.mark.parametrize("export", list(IN_FIELDS))
+def test_a_control_or_non_ascii_character_in_a_field_rejects_its_row(export: str,
+                                                                     char: str) -> None:
+    # Only spaces and tabs are trimmed, and digits are ASCII digits.
+    reader, header, cases, good = IN_FIELDS[export]
+    frame, rejected, _ = reader(_file(header, good, *(row.format(c=char) for row, _ in cases)))
+    assert len(frame) == 1
+    assert _reasons(rejected) == {n: why for n, (_, why) in enumerate(cases, 3)}
 
 
 @pytest.mark.parametrize("store_id", ["-A1", "-1", ".a", ":a", "_a", "-", "_", "a b", "a\tb",
