@@ -18,7 +18,7 @@ def validate_uploads(
 ) -> Inputs:
     """Parse uploaded exports without touching the database.
 
-    Raises `loading.InputError` for a file that cannot be read at all (empty,
+    Raises `storemon_core.exports.InputError` for a file that cannot be read at all (empty,
     wrong header); bad rows only end up in `Inputs.rejected`.
     """
     from storemon_core.exports import load_exports
