@@ -66,6 +66,9 @@ def reference_store(polls: list[tuple[datetime, bool]], rows: list[tuple[int, ti
         best = min(instants, key=lambda p: (abs((p - t).total_seconds()), p > t))
         return status[best]
 
+    def observed(t: datetime) -> bool:  # some poll within an hour
+        return any(abs(p - t) <= timedelta(hours=1) for p in instants)
+
     result = {}
     for name, length in (("hour", timedelta(hours=1)), ("day", timedelta(days=1)),
                          ("week", timedelta(days=7))):
@@ -75,14 +78,18 @@ def reference_store(polls: list[tuple[datetime, bool]], rows: list[tuple[int, ti
             cuts |= {a, b}
         for p, q in zip(instants, instants[1:], strict=False):
             cuts.add(p + (q - p) / 2)
+        for p in instants:
+            cuts |= {p - timedelta(hours=1), p + timedelta(hours=1)}
         cuts_sorted = sorted(c for c in cuts if now - length <= c <= now)
-        up = down = business = 0.0
+        up = down = business = unobserved = 0.0
         for a, b in zip(cuts_sorted, cuts_sorted[1:], strict=False):
             mid = a + (b - a) / 2
             if not in_hours(mid):
                 continue
             seconds = (b - a).total_seconds()
             business += seconds
+            if not observed(mid):
+                unobserved += seconds
             if instants:
                 if speaks(mid):
                     up += seconds
@@ -91,6 +98,7 @@ def reference_store(polls: list[tuple[datetime, bool]], rows: list[tuple[int, ti
         result[f"uptime_last_{name}"] = up / unit
         result[f"downtime_last_{name}"] = down / unit
         result[f"business_hours_last_{name}"] = business / unit
+        result[f"unobserved_last_{name}"] = unobserved / unit
     return result
 
 
@@ -159,12 +167,23 @@ def test_engine_equals_reference(stores: list[dict], as_of_minute: int | None) -
         for status, column in (("active", "uptime_last_week"), ("inactive", "downtime_last_week")):
             total = seconds[timeline.segments["status"] == status].sum() / 3600
             assert total == pytest.approx(got[column], abs=1e-6)
-        assert timeline.incidents["duration_hours"].sum() == pytest.approx(
+        unobserved = timeline.segments["unobserved"].to_numpy(dtype=bool)
+        assert seconds[unobserved].sum() / 3600 == pytest.approx(got["unobserved_last_week"],
+                                                                 abs=1e-6)
+        assert not (unobserved & ~timeline.segments["in_business_hours"]).any()
+        incidents = timeline.incidents
+        assert incidents["duration_hours"].sum() == pytest.approx(
             got["downtime_last_week"], abs=1e-6)
+        inactive = (timeline.segments["status"] == "inactive").to_numpy()
+        assert incidents["observed_hours"].sum() == pytest.approx(
+            seconds[inactive & ~unobserved].sum() / 3600, abs=1e-6)
+        assert (incidents["observed_hours"] <= incidents["duration_hours"] + 1e-9).all()
         daily = timeline.daily
         assert daily["uptime_hours"].sum() == pytest.approx(got["uptime_last_week"], abs=1e-6)
         assert daily["business_hours"].sum() == pytest.approx(
             got["business_hours_last_week"], abs=1e-6)
+        assert daily["unobserved_hours"].sum() == pytest.approx(
+            got["unobserved_last_week"], abs=1e-6)
 
 
 def test_reference_reproduces_spec_example() -> None:

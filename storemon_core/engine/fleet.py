@@ -57,6 +57,11 @@ class Fleet:
         result: I64 = lanes * self.lane_width
         return result
 
+    def lane_end(self, lanes: I64) -> I64:
+        """The position of each lane's window end (as_of)."""
+        result: I64 = lanes * self.lane_width + self.span
+        return result
+
 
 def _silent(fraction: float, phase: str) -> None:
     return None

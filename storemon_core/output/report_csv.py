@@ -11,7 +11,8 @@ import pyarrow.csv as pacsv  # type: ignore[import-untyped]
 from storemon_core.engine.uptime import EXTENDED_COLUMNS, REPORT_COLUMNS
 
 # Minutes for the hour window, hours for the others.
-NUMBER_COLUMNS = [c for c in EXTENDED_COLUMNS if c.startswith(("uptime", "downtime", "business"))]
+NUMBER_COLUMNS = [c for c in EXTENDED_COLUMNS
+                  if c.startswith(("uptime", "downtime", "business", "unobserved"))]
 
 
 def _two_decimals(values: pd.Series) -> pa.Array:
