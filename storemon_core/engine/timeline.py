@@ -52,10 +52,11 @@ def _utc(us: I64) -> pd.DatetimeIndex:
 def _segments(fleet: Fleet, spans: StatusSpans) -> pd.DataFrame:
     """Maximal spans of equal (in hours, status, unobserved) over the week, in lane offsets."""
     observed_lo, observed_hi = spans.observed_bounds(np.arange(len(spans.starts)))
+    span = int(fleet.window_length[0])
     cuts = np.unique(np.clip(np.concatenate(
-        [[0, fleet.span], fleet.hours.starts, fleet.hours.ends, spans.starts, spans.ends,
+        [[0, span], fleet.hours.starts, fleet.hours.ends, spans.starts, spans.ends,
          observed_lo, observed_hi]
-    ), 0, fleet.span))
+    ), 0, span))
     lo, hi = cuts[:-1], cuts[1:]
     probe = lo + (hi - lo) // 2
     in_hours = fleet.hours.contains(probe)
@@ -72,8 +73,8 @@ def _segments(fleet: Fleet, spans: StatusSpans) -> pd.DataFrame:
     first = np.flatnonzero(changes)
     last = np.r_[first[1:] - 1, len(lo) - 1]
     return pd.DataFrame({
-        "start": _utc(lo[first] + fleet.window_start_us),
-        "end": _utc(hi[last] + fleet.window_start_us),
+        "start": _utc(lo[first] + fleet.axis_start_us),
+        "end": _utc(hi[last] + fleet.axis_start_us),
         "in_business_hours": in_hours[first],
         "status": status[first],
         "unobserved": unobserved[first],
@@ -106,9 +107,10 @@ def _daily(segments: pd.DataFrame, zone_name: str, fleet: Fleet) -> pd.DataFrame
     first_day = local[0].tz_localize(None).normalize().value // 1000 // US_PER_DAY
     last_day = local[1].tz_localize(None).normalize().value // 1000 // US_PER_DAY
     days = np.arange(first_day, last_day + 2, dtype=np.int64)
-    bounds = local_to_utc(days * US_PER_DAY, zone_name, fleet.window_start_us, fleet.as_of_us)
-    day_lo = np.clip(bounds[:-1], fleet.window_start_us, fleet.as_of_us)[:, None]
-    day_hi = np.clip(bounds[1:], fleet.window_start_us, fleet.as_of_us)[:, None]
+    week_start = int(fleet.window_start_us[0])
+    bounds = local_to_utc(days * US_PER_DAY, zone_name, week_start, fleet.as_of_us)
+    day_lo = np.clip(bounds[:-1], week_start, fleet.as_of_us)[:, None]
+    day_hi = np.clip(bounds[1:], week_start, fleet.as_of_us)[:, None]
     seg_lo = utc_microseconds(segments["start"])[None, :]
     seg_hi = utc_microseconds(segments["end"])[None, :]
     overlap = np.clip(np.minimum(seg_hi, day_hi) - np.maximum(seg_lo, day_lo), 0, None)
@@ -144,11 +146,12 @@ def store_timeline(
     zone_name = str(fleet.zones.names[0])
 
     at = utc_microseconds(mine["timestamp_utc"])
-    in_week = (at >= fleet.window_start_us) & (at <= fleet.as_of_us)
+    week_start = int(fleet.window_start_us[0])
+    in_week = (at >= week_start) & (at <= fleet.as_of_us)
     week_polls = pd.DataFrame({
         "timestamp_utc": _utc(at[in_week]),
         "active": mine["active"].to_numpy(dtype=bool)[in_week],
-        "in_business_hours": fleet.hours.contains(at[in_week] - fleet.window_start_us),
+        "in_business_hours": fleet.hours.contains(at[in_week] - fleet.axis_start_us),
     }).sort_values("timestamp_utc", ignore_index=True)
 
     return StoreTimeline(
@@ -156,7 +159,7 @@ def store_timeline(
         timezone=zone_name,
         timezone_source="file" if fleet.zones.from_file[0] else "default",
         as_of=fleet.as_of,
-        window_start=as_utc_instant(pd.Timestamp(fleet.window_start_us, unit="us")),
+        window_start=as_utc_instant(pd.Timestamp(week_start, unit="us")),
         segments=segments,
         polls=week_polls,
         incidents=_incidents(segments),
