@@ -13,9 +13,10 @@ from storemon_core.engine.history import (
     daily_frame,
     day_totals,
     history,
+    period_for,
     period_frame,
 )
-from storemon_core.engine.period import MAX_PERIOD_DAYS, PeriodError
+from storemon_core.engine.period import MAX_PERIOD_DAYS, PeriodError, period_of
 from storemon_core.output.history_csv import daily_csv, period_csv
 
 
@@ -212,7 +213,7 @@ def test_day_totals_from_anywhere_give_the_same_rows() -> None:
     # A database returns day totals in its own order, ids as plain text.
     data = polls(*hourly("x", "2024-03-10 00:00", "2024-03-12 06:00"),
                  *hourly("a", "2024-03-10 00:00", "2024-03-12 06:00", "inactive"))
-    totals = day_totals(data, hours(), zones(), "2024-03-10", "2024-03-11")
+    totals = day_totals(data, hours(), zones(), period_for(data, "2024-03-10", "2024-03-11"))
     shuffled = totals.sample(frac=1, random_state=3)
     shuffled = shuffled.assign(store_id=shuffled["store_id"].astype(str))
     assert daily_csv(daily_frame(shuffled)) == daily_csv(daily_frame(totals))
@@ -226,8 +227,8 @@ def test_edge_days_are_flagged_where_a_longer_period_differs() -> None:
     data = polls(("e", "2024-03-10 23:50", "inactive"), ("e", "2024-03-11 00:30", "active"),
                  ("e", "2024-03-12 12:00", "active"))
     args = (data, hours(), zones(e="UTC"))
-    short = day_totals(*args, "2024-03-11", "2024-03-12", as_of="2024-03-13 00:00")
-    longer = day_totals(*args, "2024-03-10", "2024-03-12", as_of="2024-03-13 00:00")
+    short = day_totals(*args, period_of("2024-03-11", "2024-03-12", "2024-03-13 00:00"))
+    longer = day_totals(*args, period_of("2024-03-10", "2024-03-12", "2024-03-13 00:00"))
     assert list(short["near_start"]) == [True, False]
     assert list(short["near_end"]) == [False, True]  # after the last poll, 12:00 on the 12th
     minute = 60 * 10**6

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -12,8 +13,9 @@ from hypothesis import strategies as st
 from test_engine_property import Generated, ReferenceWindow, generate, minute, store
 
 from storemon_core.engine.history import day_totals, history
-from storemon_core.engine.period import PeriodError
+from storemon_core.engine.period import PeriodError, period_of
 from storemon_core.engine.uptime import uptime_report
+from storemon_core.engine.zones import local_midnights
 
 # Polls fall in the ten days after each start: the first holds the US spring change
 # (2024-03-10), the second the autumn one (2024-11-03).
@@ -113,7 +115,8 @@ def test_rows_away_from_the_edges_equal_those_of_longer_periods(
     last = first + timedelta(days=days - 1)
 
     def totals(a: date, b: date) -> pd.DataFrame:
-        frame = day_totals(data.polls, data.business_hours, data.timezones, a, b, as_of)
+        frame = day_totals(data.polls, data.business_hours, data.timezones,
+                           period_of(a, b, as_of))
         return frame.assign(store_id=frame["store_id"].astype(str)).set_index(
             ["store_id", "date"])
 
@@ -155,3 +158,33 @@ def test_a_week_of_dates_ending_at_as_of_is_the_reports_week(
         # The week holds an in-hours poll exactly at now; the dates leave it to the next.
         at_now = now in ReferenceWindow(*data.store(mine.store_id), now, now).status
         assert week.polls_last_week == mine.polls + at_now
+
+
+ODD_ZONES = ["America/Chicago", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Apia",
+             "America/Sao_Paulo", "America/Havana", "Asia/Gaza", "Europe/Moscow", "UTC"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(zone=st.sampled_from(ODD_ZONES),
+       first=st.dates(min_value=date(1970, 1, 2), max_value=date(2199, 12, 1)),
+       days=st.integers(1, 40))
+def test_local_midnights_are_zoneinfos(zone: str, first: date, days: int) -> None:
+    # Zones whose clocks changed at midnight (Sao Paulo, Havana, Gaza) or skipped a
+    # whole date (Apia, 2011-12-30); transitions are found day by day and kept.
+    offset = (first - date(1970, 1, 1)).days
+    got = local_midnights(np.array([zone], dtype=object),
+                          np.arange(offset, offset + days, dtype=np.int64))[0]
+    tz = ZoneInfo(zone)
+    expected = [int(midnight(first + timedelta(days=k), tz).timestamp()) * 10**6
+                for k in range(days)]
+    assert got.tolist() == expected
+
+
+def test_the_day_apia_skipped() -> None:
+    # Samoa went from UTC-10 to UTC+14 at the end of 2011-12-29: 2011-12-30 never began;
+    # read with the offset before the change, its midnight is 2011-12-31 00:00 local.
+    day = (date(2011, 12, 30) - date(1970, 1, 1)).days
+    got = local_midnights(np.array(["Pacific/Apia"], dtype=object),
+                          np.array([day, day + 1], dtype=np.int64))[0]
+    assert got.tolist() == [int(datetime(2011, 12, 30, 10, tzinfo=UTC).timestamp()) * 10**6,
+                            int(datetime(2011, 12, 30, 10, tzinfo=UTC).timestamp()) * 10**6]

@@ -67,24 +67,40 @@ def history(
     as_of: str | datetime | pd.Timestamp | None = None,
     progress: Progress | None = None,
 ) -> History:
-    """Every store's period first ... last as of `as_of` (default: the newest poll)."""
-    days = day_totals(polls, business_hours, timezones, first, last, as_of, progress)
-    return History(days.attrs["period"], daily_frame(days), period_frame(days))
+    """Every store's period first ... last as of `as_of` (default: the newest poll).
+
+    Raises PeriodError (a ValueError) for a period SPEC calls an error and
+    InstantError for an as-of out of range.
+    """
+    chosen = period_for(polls, first, last, as_of)
+    days = day_totals(polls, business_hours, timezones, chosen, progress)
+    return History(chosen, daily_frame(days), period_frame(days))
+
+
+def period_for(polls: pd.DataFrame, first: str | date, last: str | date,
+               as_of: str | datetime | pd.Timestamp | None = None) -> Period:
+    """The checked period, as of `as_of` or else the newest of the polls.
+
+    Without polls (and as-of) no store can take part, whatever the dates: only
+    the dates are checked.
+    """
+    if as_of is None and len(polls):
+        newest = int(utc_microseconds(polls["timestamp_utc"]).max())
+        as_of = pd.Timestamp(newest, unit="us", tz="UTC")
+    if as_of is None:
+        first_date, last_date = dates_of(first, last)
+        return Period(first_date, last_date, pd.Timestamp(0, unit="us", tz="UTC"))
+    return period_of(first, last, as_of)
 
 
 def day_totals(
     polls: pd.DataFrame,
     business_hours: pd.DataFrame,
     timezones: pd.DataFrame,
-    first: str | date,
-    last: str | date,
-    as_of: str | datetime | pd.Timestamp | None = None,
+    period: Period,
     progress: Progress | None = None,
 ) -> pd.DataFrame:
     """The period's numbers per store and local date, in DAY_TOTAL_COLUMNS.
-
-    Raises PeriodError (a ValueError) for a period SPEC calls an error and
-    InstantError for an as-of out of range. `attrs["period"]` holds the Period.
 
     `near_start` marks the dates that meet [window start, first in-hours poll),
     `near_end` those that meet (last in-hours poll, window end] (both: every date
@@ -95,20 +111,11 @@ def day_totals(
     period starting earlier with the same end; one that is neither in any period
     whose window holds this one.
     """
-    if as_of is None and len(polls):
-        newest = int(utc_microseconds(polls["timestamp_utc"]).max())
-        as_of = pd.Timestamp(newest, unit="us", tz="UTC")
-    if as_of is None:  # no polls: no store has a window, whatever the dates
-        first_date, last_date = dates_of(first, last)
-        chosen = Period(first_date, last_date, pd.Timestamp(0, unit="us", tz="UTC"))
-    else:
-        chosen = period_of(first, last, as_of)
-    fleet = lay_out(polls, business_hours, timezones, chosen.as_of, progress,
-                    windows=_period_windows(chosen))
+    fleet = lay_out(polls, business_hours, timezones, period.as_of, progress,
+                    windows=_period_windows(period))
     if progress:
         progress(0.8, "cutting days")
-    days = _cut_days(fleet, chosen)
-    days.attrs["period"] = chosen
+    days = _cut_days(fleet, period)
     if progress:
         progress(1.0, "done")
     return days
