@@ -160,10 +160,21 @@ def clock(hours: IntervalSet, spans: StatusSpans, totals: RunningTotals, points:
     # the reading at the nearest point of that span.
     within = np.clip(business, from_start, spans.hours_at_end[span]) - from_start
     within_active = within * spans.active[span]
-    seen_lo, seen_hi = (hours.measure_before(edge) for edge in spans.observed_bounds(span))
+    seen_lo, seen_hi = spans.observed_bounds(span)
+    seen_lo = _clock_at(hours, seen_lo, spans.starts[span], from_start)
+    seen_hi = _clock_at(hours, seen_hi, spans.ends[span], spans.hours_at_end[span])
     return Tally(
         business,
         totals.up_before[span] + within_active,
         totals.down_before[span] + within - within_active,
         totals.observed_before[span] + np.clip(business, seen_lo, seen_hi) - seen_lo,
     )
+
+
+def _clock_at(hours: IntervalSet, points: I64, known: I64, readings: I64) -> I64:
+    """Business time before each point, taken from `readings` (at `known`) where the
+    point is the known one: most spans are observed whole, up to their edges."""
+    result: I64 = readings.copy()
+    unknown = np.flatnonzero(points != known)
+    result[unknown] = hours.measure_before(points[unknown])
+    return result
