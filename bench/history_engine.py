@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import pickle
 import shutil
 import statistics
@@ -82,14 +83,16 @@ def step_history(directory: Path, runs: int) -> None:
 
     polls, business_hours, timezones = _frames(directory)
     first, last = _period(polls)
-    times = []
+    times, cpus = [], []
     for _ in range(runs):
         gc.collect()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = history(polls, business_hours, timezones, first, last)  # type: ignore[arg-type]
         times.append(time.perf_counter() - start)
-    emit({"seconds": statistics.median(times), "first_call": times[0], "first": first,
-          "last": last, "rows": len(result.daily), "stores": len(result.totals)})
+        cpus.append(time.process_time() - cpu)
+    emit({"seconds": statistics.median(times), "cpu": statistics.median(cpus),
+          "first_call": times[0], "first": first, "last": last, "rows": len(result.daily),
+          "stores": len(result.totals)})
 
 
 def step_csv(directory: Path) -> None:
@@ -98,22 +101,24 @@ def step_csv(directory: Path) -> None:
 
     polls, business_hours, timezones = _frames(directory)
     result = history(polls, business_hours, timezones, *_period(polls))  # type: ignore[arg-type]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     size = len(daily_csv(result.daily)) + len(period_csv(result.totals))
-    emit({"seconds": time.perf_counter() - start, "mb": size / 2**20})
+    emit({"seconds": time.perf_counter() - start, "cpu": time.process_time() - cpu,
+          "mb": size / 2**20})
 
 
 def step_report(directory: Path, runs: int) -> None:
     from storemon_core.engine.uptime import uptime_report
 
     polls, business_hours, timezones = _frames(directory)
-    times = []
+    times, cpus = [], []
     for _ in range(runs):
         gc.collect()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         uptime_report(polls, business_hours, timezones)  # type: ignore[arg-type]
         times.append(time.perf_counter() - start)
-    emit({"seconds": statistics.median(times)})
+        cpus.append(time.process_time() - cpu)
+    emit({"seconds": statistics.median(times), "cpu": statistics.median(cpus)})
 
 
 def main() -> int:
@@ -151,13 +156,14 @@ def main() -> int:
     h = hist.values
     print(f"{made.values['stores']:,} stores, {made.values['polls']:,} polls; period "
           f"{h['first']} … {h['last']}: {h['rows']:,} daily rows, {h['stores']:,} stores")
-    print(f"{'step':<10}{'seconds':>9}{'peak MB':>9}  note")
-    print(f"{'history':<10}{h['seconds']:>9.2f}{hist.peak_mb:>9.0f}  median of {args.runs}; "
-          f"first call {h['first_call']:.2f} s")
-    print(f"{'csv':<10}{csv.values['seconds']:>9.2f}{csv.peak_mb:>9.0f}  daily + period CSV, "
-          f"{csv.values['mb']:.0f} MB of text")
-    print(f"{'report':<10}{report.values['seconds']:>9.2f}{report.peak_mb:>9.0f}  "
-          f"last hour/day/week on the same frames")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores = busy at 2)")
+    print(f"{'step':<10}{'seconds':>9}{'CPU s':>7}{'peak MB':>9}  note")
+    rows = [("history", hist, f"median of {args.runs}; first call {h['first_call']:.2f} s"),
+            ("csv", csv, f"daily + period CSV, {csv.values['mb']:.0f} MB of text"),
+            ("report", report, "last hour/day/week on the same frames")]
+    for name, result, note in rows:
+        print(f"{name:<10}{result.values['seconds']:>9.2f}{result.values['cpu']:>7.2f}"
+              f"{result.peak_mb:>9.0f}  {note}")
     return 0
 
 

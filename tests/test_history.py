@@ -240,3 +240,18 @@ def test_edge_days_are_flagged_where_a_longer_period_differs() -> None:
     assert list(short["first_poll_utc"]) == [pd.Timestamp("2024-03-11 00:30", tz="UTC"),
                                              pd.Timestamp("2024-03-12 12:00", tz="UTC")]
     assert list(short["last_poll_utc"]) == list(short["first_poll_utc"])
+
+
+def test_csvs_quote_only_ids_that_need_it_and_read_back() -> None:
+    import io
+
+    data = polls(("comma,id", "2024-03-11 10:00", "active"), ("plain", "2024-03-11 10:00",
+                                                               "active"))
+    result = history(data, hours(), zones(), "2024-03-11", "2024-03-11")
+    text = daily_csv(result.daily)
+    assert '\n"comma,id",2024-03-11,' in text and "\nplain,2024-03-11," in text
+    back = pd.read_csv(io.StringIO(text), dtype={"store_id": str, "date": str})
+    assert back["store_id"].tolist() == ["comma,id", "plain"]
+    assert back["date"].tolist() == ["2024-03-11"] * 2
+    assert pd.read_csv(io.StringIO(period_csv(result.totals)))["store_id"].tolist() == [
+        "comma,id", "plain"]

@@ -60,11 +60,12 @@ class StatusSpans:
         up = np.zeros(len(self.active) + 1, dtype=np.int64)
         down = np.zeros(len(self.active) + 1, dtype=np.int64)
         seen = np.zeros(len(self.active) + 1, dtype=np.int64)
+        # In place: at a period's scale each temporary is a hundred megabytes.
         covered = self.hours_at_end - self.hours_at_start
-        active_covered = covered * self.active
-        np.cumsum(active_covered, out=up[1:])
-        covered -= active_covered
         np.cumsum(covered, out=down[1:])
+        covered *= self.active
+        np.cumsum(covered, out=up[1:])
+        down -= up
         np.cumsum(self.observed, out=seen[1:])
         return RunningTotals(up, down, seen)
 
@@ -111,12 +112,13 @@ def status_spans(fleet: Fleet) -> StatusSpans:
     run_end = np.r_[run_start[1:], len(at)]
     polled = run_end > run_start
     first, last = run_start[polled], run_end[polled] - 1
-    midpoint = (at[:-1] + at[1:]) // 2
-    starts = np.empty_like(at)
-    starts[1:] = midpoint
-    starts[first] = lane_start[polled]
+    # Midpoints with the next poll, in place.
     ends = np.empty_like(at)
-    ends[:-1] = midpoint
+    np.add(at[:-1], at[1:], out=ends[:-1])
+    ends[:-1] //= 2
+    starts = np.empty_like(at)
+    starts[1:] = ends[:-1]
+    starts[first] = lane_start[polled]
     ends[last] = fleet.lane_end(lanes[polled])
     hours_at_start = fleet.hours.measure_before(starts)  # sorted, as the polls are
     # Spans tile each lane: a span ends where the next one of its store starts.

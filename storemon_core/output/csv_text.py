@@ -43,11 +43,13 @@ def utc_text(values: pd.Series) -> pa.Array:
 
 def date_text(values: pd.Series) -> pa.Array:
     """Dates (naive midnights) as "YYYY-MM-DD"."""
-    days = pd.DatetimeIndex(values).to_numpy().astype("datetime64[D]")
-    return pa.array(np.datetime_as_string(days, unit="D"))
+    return pa.array(values).cast(pa.date32()).cast(pa.string())
 
 
 def plain_text(values: pd.Series) -> pa.Array:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Each distinct id is converted once (a period has a row per store and date).
+        return pa.array(values).dictionary_decode().cast(pa.string())
     return pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
 
 
