@@ -1,7 +1,8 @@
 """The Database handle: one storemon database at a URL, SQLite or MySQL.
 
 It owns the engines and the transactions; loads are written by
-storemon_core.db.loads and frames are read by storemon_core.db.reads.
+storemon_core.db.loads, frames are read by storemon_core.db.reads, and the schema
+is brought up to date by storemon_core.db.migrate.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from storemon_core.config import database_url, describe, redact
+from storemon_core.db import migrate
 from storemon_core.db.engines import make_engine
 from storemon_core.db.loads import LoadStats, load_inputs
+from storemon_core.db.locks import turn
+from storemon_core.db.migrate import SchemaUpgrade
 from storemon_core.db.reads import (
     DataSummary,
     inputs_at,
@@ -27,7 +31,7 @@ from storemon_core.db.reads import (
     timestamp_to_us,
     us_to_timestamp,
 )
-from storemon_core.db.schema import ALL_TABLES, create_schema, loads, polls
+from storemon_core.db.schema import ALL_TABLES, loads, polls
 from storemon_core.frames import Inputs
 from storemon_core.units import Progress
 
@@ -76,10 +80,28 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @contextmanager
+    def _turn(self, engine: Engine, progress: Progress | None = None) -> Iterator[Connection]:
+        """A transaction no other load or schema upgrade of this database runs beside."""
+        with turn(engine, self.url, self._write_lock, progress) as conn:
+            yield conn
+
     def create_schema(self) -> None:
+        """Bring the schema up to date, once per handle (see storemon_core.db.migrate)."""
         if not self._schema_ready:
-            create_schema(self.engine)
-            self._schema_ready = True
+            self.upgrade_schema()
+
+    def upgrade_schema(self) -> SchemaUpgrade:
+        """Apply the revisions the database lacks and say what was done."""
+        with self.read() as conn:
+            found = migrate.current_revision(conn)
+        if found == migrate.head_revision():
+            result = SchemaUpgrade(self.label, found, found, unversioned=False)
+        else:
+            with self._turn(self.engine) as conn:
+                result = migrate.upgrade(conn, self.url, self.label)
+        self._schema_ready = True
+        return result
 
     def dispose(self) -> None:
         self.engine.dispose()
