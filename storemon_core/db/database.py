@@ -117,15 +117,16 @@ class Database:
         files: str = "",
         mode: str = "load",
     ) -> LoadStats:
-        """Write loaded exports in one transaction (see storemon_core.db.loads)."""
+        """Write loaded exports in one transaction (see storemon_core.db.loads), in
+        turn with other loads: counts are of what this load really added."""
         self.create_schema()
-        if self.is_sqlite:
-            with self.write() as conn:
-                return load_inputs(self.url, conn, inputs, files, mode, progress)
-        # Only the loader accepts the server's LOAD DATA LOCAL requests.
-        if self._load_engine is None:
-            self._load_engine = make_engine(self.url, local_infile=True)
-        with self._load_engine.begin() as conn:
+        engine = self.engine
+        if not self.is_sqlite:
+            # Only the loader accepts the server's LOAD DATA LOCAL requests.
+            if self._load_engine is None:
+                self._load_engine = make_engine(self.url, local_infile=True)
+            engine = self._load_engine
+        with self._turn(engine, progress) as conn:
             return load_inputs(self.url, conn, inputs, files, mode, progress)
 
     # ------------------------------------------------------------------ reading
