@@ -3,9 +3,22 @@ a server that cannot be reached, a disk that fills during a load."""
 
 from __future__ import annotations
 
-import pandas as pd
+import socket
+from collections.abc import Callable
+from pathlib import Path
 
-from storemon_core.db import Database
+import pandas as pd
+import pytest
+from sqlalchemy.engine import make_url
+
+from storemon_core.config import describe
+from storemon_core.db import (
+    Database,
+    DatabaseUnavailable,
+    create_database_if_missing,
+    is_mysql_url,
+    open_database,
+)
 from storemon_core.exports.loading import load_exports
 from storemon_core.frames import Inputs
 
@@ -47,3 +60,62 @@ def test_a_huge_rejected_row_is_kept_bounded_and_the_load_goes_through(db: Datab
     assert first["reason"].startswith("bad status yyy")
     assert second["file"].endswith("/store_status.csv") and len(second["file"]) <= 255
     assert third["row"].startswith("S7,") and third["row"].endswith(",lone")
+
+
+# ----------------------------------------------------------------- a database out of reach
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(params=["refused", "denied"])
+def unusable_url(request: pytest.FixtureRequest, db_url: str, tmp_path: Path) -> str:
+    """A URL like the suite's database that cannot be used: nothing listens at its
+    port or its password is wrong (MySQL); its file is a folder, or its folder a
+    file (SQLite)."""
+    parsed = make_url(db_url)
+    if parsed.get_backend_name() == "sqlite":
+        if request.param == "refused":
+            return f"sqlite:///{tmp_path}"
+        (tmp_path / "plain-file").write_text("")
+        return f"sqlite:///{tmp_path / 'plain-file' / 'storemon.db'}"
+    if request.param == "refused":
+        return parsed.set(port=free_port()).render_as_string(hide_password=False)
+    return parsed.set(password="not-the-password").render_as_string(hide_password=False)
+
+
+def failure_of(action: Callable[[], object]) -> DatabaseUnavailable:
+    with pytest.raises(DatabaseUnavailable) as failed:
+        action()
+    return failed.value
+
+
+def test_a_database_out_of_reach_is_said_so_for_every_operation(unusable_url: str) -> None:
+    inputs = load_exports(GOOD_POLLS)
+    failures: list[DatabaseUnavailable] = []
+    try:
+        db = Database(unusable_url)
+    except DatabaseUnavailable as exc:  # an SQLite folder that cannot be made
+        failures.append(exc)
+    else:
+        operations: list[Callable[[], object]] = [
+            db.create_schema, db.upgrade_schema, lambda: db.load(inputs), db.read_inputs,
+            db.summary, db.has_polls, db.newest_poll, db.rejected_rows, db.data_version,
+            lambda: db.store_inputs("S1"), lambda: db.search_store_ids("S"), db.clear,
+        ]
+        failures += [failure_of(action) for action in operations]
+        db.dispose()
+    failures.append(failure_of(lambda: open_database(unusable_url)))
+    if is_mysql_url(unusable_url):
+        failures.append(failure_of(lambda: create_database_if_missing(unusable_url)))
+    password = make_url(unusable_url).password
+    for failure in failures:
+        text = str(failure)
+        assert failure.database == describe(unusable_url) and text.startswith(failure.database)
+        assert failure.what != "the database could not be used", text  # a specific hint
+        assert failure.__cause__ is not None  # the driver's error, for the log
+        assert not password or str(password) not in text
+        assert "Traceback" not in text and "[SQL:" not in text

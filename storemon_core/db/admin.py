@@ -6,6 +6,7 @@ from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
 from storemon_core.db.engines import MYSQL_BACKENDS
+from storemon_core.db.errors import reaching
 
 
 def create_database_if_missing(url: str) -> bool:
@@ -14,6 +15,11 @@ def create_database_if_missing(url: str) -> bool:
     parsed = make_url(url)
     if parsed.get_backend_name() not in MYSQL_BACKENDS or not parsed.database:
         return False
+    with reaching(url):
+        return _create_if_missing(url, parsed.database)
+
+
+def _create_if_missing(url: str, database: str) -> bool:
     engine = create_engine(url)
     try:
         with engine.connect():
@@ -24,10 +30,10 @@ def create_database_if_missing(url: str) -> bool:
             raise
     finally:
         engine.dispose()
-    server = create_engine(parsed.set(database=""))
+    server = create_engine(make_url(url).set(database=""))
     try:
         with server.connect() as conn:
-            name = parsed.database.replace("`", "``")
+            name = database.replace("`", "``")
             conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4")
     finally:
         server.dispose()

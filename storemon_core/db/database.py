@@ -2,14 +2,15 @@
 
 It owns the engines and the transactions; loads are written by
 storemon_core.db.loads, frames are read by storemon_core.db.reads, and the schema
-is brought up to date by storemon_core.db.migrate.
+is brought up to date by storemon_core.db.migrate. Every failure to reach or use
+the database comes out as DatabaseUnavailable, chained to the driver's error.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Engine, func, select
 from storemon_core.config import database_url, describe, redact
 from storemon_core.db import migrate
 from storemon_core.db.engines import make_engine
+from storemon_core.db.errors import reaching, unavailable
 from storemon_core.db.loads import LoadStats, load_inputs
 from storemon_core.db.locks import turn
 from storemon_core.db.migrate import SchemaUpgrade
@@ -44,8 +46,15 @@ class Database:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or database_url()
-        self.engine = make_engine(self.url)
+        try:
+            self.engine = make_engine(self.url)
+        except OSError as exc:  # the SQLite file's folder cannot be made
+            raise unavailable(self.url, exc) from exc
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        dbapi: Any = self.engine.dialect.dbapi
+        # Bulk writes use the driver's cursor directly, which raises its own classes.
+        self._driver_errors: tuple[type[BaseException], ...] = (
+            dbapi.OperationalError, dbapi.InterfaceError)
         self._write_lock = threading.Lock()
         self._load_engine: Engine | None = None
         self._schema_ready = False
@@ -61,29 +70,33 @@ class Database:
     def redacted_url(self) -> str:
         return redact(self.url)
 
+    def _reaching(self) -> AbstractContextManager[None]:
+        return reaching(self.url, self._driver_errors)
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction. SQLite allows one writer at a time, so writers of
         this process queue on a lock instead of spinning on the busy timeout."""
-        if self.is_sqlite:
-            with self._write_lock, self.engine.connect() as conn:
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-                with conn.begin():
+        with self._reaching():
+            if self.is_sqlite:
+                with self._write_lock, self.engine.connect() as conn:
+                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+                    with conn.begin():
+                        yield conn
+            else:
+                with self.engine.begin() as conn:
                     yield conn
-        else:
-            with self.engine.begin() as conn:
-                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction: one consistent snapshot for several queries."""
-        with self.engine.connect() as conn, conn.begin():
+        with self._reaching(), self.engine.connect() as conn, conn.begin():
             yield conn
 
     @contextmanager
     def _turn(self, engine: Engine, progress: Progress | None = None) -> Iterator[Connection]:
         """A transaction no other load or schema upgrade of this database runs beside."""
-        with turn(engine, self.url, self._write_lock, progress) as conn:
+        with self._reaching(), turn(engine, self.url, self._write_lock, progress) as conn:
             yield conn
 
     def create_schema(self) -> None:
