@@ -4,7 +4,8 @@ a server that cannot be reached, a disk that fills during a load."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Callable
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -21,6 +22,8 @@ from storemon_core.db import (
 )
 from storemon_core.exports.loading import load_exports
 from storemon_core.frames import Inputs
+from tests.builders import engine_csv
+from tests.databases import child_script, run_child, snapshot
 
 GOOD_POLLS = b"store_id,status,timestamp_utc\nS1,active,2024-01-01 10:00:00\n"
 
@@ -119,3 +122,81 @@ def test_a_database_out_of_reach_is_said_so_for_every_operation(unusable_url: st
         assert failure.__cause__ is not None  # the driver's error, for the log
         assert not password or str(password) not in text
         assert "Traceback" not in text and "[SQL:" not in text
+
+
+# ----------------------------------------------------------------- a disk that fills
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[tuple[Path, str]]:
+    """A folder on a 2 MiB file system, and the child's preamble that runs there.
+
+    A tmpfs where mounting is allowed (root); elsewhere the closest real
+    substitute, a 2 MiB limit on the size of every file the loader writes
+    (RLIMIT_FSIZE), which SQLite meets as the same failed write."""
+    folder = tmp_path / "disk"
+    folder.mkdir()
+    try:
+        mounted = subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", f"size={DISK_BYTES}", "tmpfs", str(folder)],
+            capture_output=True,
+        ).returncode == 0
+    except OSError:  # no mount command
+        mounted = False
+    limit = "pass" if mounted else (
+        "import resource\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({DISK_BYTES}, {DISK_BYTES}))"
+    )
+    try:
+        yield folder, limit
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(folder)], check=True)
+
+
+DISK_BYTES = 2 * 1024 * 1024
+FILLING_LOAD = """
+import numpy as np, pandas as pd
+from storemon_core.db import DatabaseUnavailable
+from storemon_core.frames import Inputs
+from tests.builders import engine_csv
+from tests.databases import child_script, run_child, snapshot
+count = 200_000  # about 8 MB in SQLite
+keys = np.arange(count) % 2_000
+polls = pd.DataFrame({
+    "store_id": pd.Series([f"D{k}" for k in keys], dtype=object),
+    "timestamp_utc": pd.Series(pd.DatetimeIndex(
+        (1_704_067_200_000_000 + np.arange(count) * 60_000_000).view("datetime64[us]"),
+        tz="UTC")),
+    "active": np.ones(count, dtype=bool),
+})
+try:
+    Database(URL).load(Inputs(polls=polls))
+except DatabaseUnavailable as exc:
+    print(exc, file=sys.stderr)
+    sys.exit(1)
+"""
+
+
+def test_a_disk_that_fills_during_a_load_leaves_the_database_as_it_was(
+    small_disk: tuple[Path, str], export_inputs: Inputs
+) -> None:
+    folder, limit = small_disk
+    url = f"sqlite:///{folder / 'storemon.db'}"
+    db = Database(url)
+    db.load(export_inputs)
+    before, report = snapshot(db), engine_csv(db.read_inputs(), extended=True)
+    summary = db.summary()
+    db.dispose()
+
+    failed = run_child(child_script(FILLING_LOAD, f"{limit}\nURL = {url!r}"))
+    assert failed.returncode == 1, failed.stderr
+    message = failed.stderr.strip()
+    assert message.startswith(describe(url)) and "nothing of the failed write was kept" in message
+    assert "Traceback" not in message
+
+    again = Database(url)
+    assert snapshot(again) == before
+    assert again.summary() == summary
+    assert engine_csv(again.read_inputs(), extended=True) == report
+    again.dispose()
