@@ -14,7 +14,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, inspect
 
-from storemon_core.db import Database, DatabaseUnavailable, migrate
+from storemon_core.db import Database, DatabaseUnavailable, migrate, upgrade_database
 from storemon_core.db.engines import make_engine
 from storemon_core.db.loads import load_inputs
 from storemon_core.db.migrations.__main__ import main as write_revision
@@ -131,6 +131,15 @@ def test_tables_made_before_migrations_are_taken_as_the_first_revision(
     again = db.upgrade_schema()
     assert not again.changed and "up to date" in again.describe()
     db.dispose()
+
+
+def test_an_explicit_upgrade_says_what_it_did(bare_url: str) -> None:
+    first = upgrade_database(bare_url)
+    assert first.before is None and not first.unversioned
+    assert first.after == migrate.head_revision() == revision_of(bare_url)
+    assert first.describe().endswith(f"upgraded from no tables to revision {first.after}")
+    second = upgrade_database(bare_url)
+    assert not second.changed and second.before == first.after
 
 
 def test_a_database_newer_than_the_code_is_refused(bare_url: str) -> None:

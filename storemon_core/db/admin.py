@@ -1,12 +1,14 @@
-"""Server administration: creating the MySQL database itself."""
+"""Administration: creating the MySQL database itself, upgrading a schema on demand."""
 
 from __future__ import annotations
 
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from storemon_core.db.database import Database
 from storemon_core.db.engines import MYSQL_BACKENDS
 from storemon_core.db.errors import reaching
+from storemon_core.db.migrate import SchemaUpgrade
 
 
 def create_database_if_missing(url: str) -> bool:
@@ -38,3 +40,13 @@ def _create_if_missing(url: str, database: str) -> bool:
     finally:
         server.dispose()
     return True
+
+
+def upgrade_database(url: str | None = None) -> SchemaUpgrade:
+    """Bring the schema of the database at `url` (default: DATABASE_URL) up to
+    date now, in turn with loads, and say what was done (`storemon db upgrade`)."""
+    db = Database(url)
+    try:
+        return db.upgrade_schema()
+    finally:
+        db.dispose()
