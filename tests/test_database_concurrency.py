@@ -17,8 +17,8 @@ from sqlalchemy.engine import make_url
 from storemon_core.db import Database, DatabaseUnavailable
 from storemon_core.db.engines import make_engine
 from storemon_core.db.locks import LOCK_WAIT_ENV, lock_name
-from storemon_core.exports.loading import load_exports
 from storemon_core.frames import Inputs
+from tests import builders
 from tests.builders import engine_csv
 from tests.databases import child_script, drop_everything, snapshot, start_child
 
@@ -119,7 +119,7 @@ def turn_held_elsewhere(url: str) -> Iterator[None]:
 def test_a_load_not_given_its_turn_fails_clearly_and_changes_nothing(
     db: Database, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inputs = load_exports(b"store_id,status,timestamp_utc\nS1,active,2024-01-01 10:00:00\n")
+    inputs = Inputs(polls=builders.polls(("S1", "2024-01-01 10:00", "active")))
     monkeypatch.setenv(LOCK_WAIT_ENV, "1")
     phases: list[str] = []
     before = snapshot(db)

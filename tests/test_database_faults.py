@@ -20,12 +20,11 @@ from storemon_core.db import (
     is_mysql_url,
     open_database,
 )
-from storemon_core.exports.loading import load_exports
 from storemon_core.frames import Inputs
-from tests.builders import engine_csv
+from tests.builders import engine_csv, polls
 from tests.databases import child_script, run_child, snapshot
 
-GOOD_POLLS = b"store_id,status,timestamp_utc\nS1,active,2024-01-01 10:00:00\n"
+ONE_POLL = Inputs(polls=polls(("S1", "2024-01-01 10:00", "active")))
 
 
 def with_rejected(inputs: Inputs, rows: list[dict[str, object]]) -> Inputs:
@@ -43,7 +42,7 @@ def with_rejected(inputs: Inputs, rows: list[dict[str, object]]) -> Inputs:
 def test_a_huge_rejected_row_is_kept_bounded_and_the_load_goes_through(db: Database) -> None:
     huge = "S9,active," + "x" * 70_000  # over MySQL's 65,535-byte TEXT
     wide = "S8," + "\U0001f600" * 20_000  # 80,000 bytes in UTF-8 from 20,003 characters
-    inputs = with_rejected(load_exports(GOOD_POLLS), [
+    inputs = with_rejected(ONE_POLL, [
         {"file": "store_status.csv", "line": 3, "reason": "bad status " + "y" * 70_000,
          "row": huge},
         {"file": "a" * 300 + "/store_status.csv", "line": 4, "reason": "bad", "row": wide},
@@ -97,7 +96,7 @@ def failure_of(action: Callable[[], object]) -> DatabaseUnavailable:
 
 
 def test_a_database_out_of_reach_is_said_so_for_every_operation(unusable_url: str) -> None:
-    inputs = load_exports(GOOD_POLLS)
+    inputs = ONE_POLL
     failures: list[DatabaseUnavailable] = []
     try:
         db = Database(unusable_url)
@@ -159,8 +158,6 @@ FILLING_LOAD = """
 import numpy as np, pandas as pd
 from storemon_core.db import DatabaseUnavailable
 from storemon_core.frames import Inputs
-from tests.builders import engine_csv
-from tests.databases import child_script, run_child, snapshot
 count = 200_000  # about 8 MB in SQLite
 keys = np.arange(count) % 2_000
 polls = pd.DataFrame({
