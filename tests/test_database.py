@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from storemon_core.db import Database, bulk
-from storemon_core.db.schema import DATA_TABLES, business_hours, polls, stores, timezones
+from storemon_core.db.schema import business_hours, polls, stores, timezones
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.exports import load_exports
 from storemon_core.frames import Inputs
 from storemon_core.output.report_csv import report_csv
 from tests.builders import engine_csv
+from tests.databases import child_script, run_child, snapshot
 from tests.real_data import REAL_2023, needs_real_data
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every data table, in a stable order (ids included)."""
-    with db.read() as conn:
-        return {
-            t.name: sorted(tuple(r) for r in conn.execute(select(t)).all()) for t in DATA_TABLES
-        }
 
 
 def poll_count(db: Database) -> int:
@@ -284,28 +272,23 @@ def test_load_with_plain_inserts_on_mysql_too(
     assert engine_csv(db.read_inputs(), extended=True) == engine_csv(export_inputs, extended=True)
 
 
-def kill_loader(db: Database, export_dir: Path, when: str, setup: str = "pass") -> None:
+def kill_loader(
+    db: Database, export_dir: Path, when: str, setup: str = "pass",
+    env: dict[str, str] | None = None,
+) -> None:
     """Load `export_dir` in a child process that SIGKILLs itself as soon as `when`
-    (an expression of `phase` and `seen`, the phases so far) holds."""
-    script = textwrap.dedent(
-        f"""
-        import os, signal
-        from pathlib import Path
-        from storemon_core.db import Database, bulk
-        from tests.conftest import load_dir
-        {setup}
+    (an expression of `phase` and `seen`, the phases so far) holds; `setup` may
+    call die() itself."""
+    body = f"""
         seen = []
-        def die(fraction, phase):
+        def die(fraction=1.0, phase=""):
             seen.append(phase)
             if {when}:
                 print("killing", flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
         Database({db.url!r}).load(load_dir(Path({str(export_dir)!r})), progress=die)
         """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    done = run_child(child_script(body, setup), env=env)
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert "killing" in done.stdout
 
@@ -327,6 +310,28 @@ def test_loader_killed_after_a_first_bulk_write_leaves_database_empty(
     empty = snapshot(db)
     # By "business hours" the polls are written, not yet committed.
     kill_loader(db, export_dir, 'phase == "business hours"')
+    assert snapshot(db) == empty
+
+
+def test_loader_killed_during_a_bulk_write_leaves_no_file_behind(
+    db: Database, export_dir: Path, tmp_path: Path
+) -> None:
+    # MySQL's LOAD DATA LOCAL reads a file this process writes: killed while the
+    # server reads it, nothing of it may stay in the temporary folder.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    empty = snapshot(db)
+    during_bulk_write = """
+        raw_execute = bulk._raw_execute
+        def killed_in_load_data(conn, sql, params=None):
+            if sql.startswith("LOAD DATA"):
+                die(phase="LOAD DATA")
+            raw_execute(conn, sql, params)
+        bulk._raw_execute = killed_in_load_data
+        """
+    kill_loader(db, export_dir, 'phase in ("LOAD DATA", "business hours")',
+                textwrap.dedent(during_bulk_write), env={**os.environ, "TMPDIR": str(temporary)})
+    assert list(temporary.iterdir()) == []
     assert snapshot(db) == empty
 
 

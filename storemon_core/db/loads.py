@@ -27,6 +27,11 @@ from storemon_core.db.schema import business_hours, loads, rejected_rows, stores
 from storemon_core.frames import Inputs
 from storemon_core.units import Progress
 
+# MySQL's TEXT holds 65,535 bytes, and a character takes up to 4 of them in
+# UTF-8; a rejected row keeps its start, enough for a person to see what it was.
+TEXT_CHARS = 16_000
+ROW_CHARS = 1_000
+FILE_CHARS = 255  # rejected_rows.file is VARCHAR(255)
 
 @dataclass
 class LoadStats:
@@ -178,9 +183,31 @@ def write_timezones(conn: Connection, frame: pd.DataFrame, keys: dict[str, int])
     return len(store_keys)
 
 
+def _storable(value: object) -> str:
+    # Characters UTF-8 cannot hold (lone surrogates) are spelled as escapes.
+    text = str(value)
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def bounded(value: object, limit: int) -> str:
+    """Its first `limit` characters and, when cut, its full length."""
+    text = _storable(value)
+    if len(text) > limit:
+        text = f"{text[:limit]} … ({len(text):,} characters in all)"
+    return text
+
+
+def bounded_path(value: object) -> str:
+    """A file name a 255-character column takes: its end, which names the file."""
+    text = _storable(value)
+    return text if len(text) <= FILE_CHARS else "…" + text[-(FILE_CHARS - 1):]
+
+
 def write_rejected(conn: Connection, load_id: int, frame: pd.DataFrame) -> None:
+    # Whatever the caller passes: one oversized row must not fail the whole load.
     rows = [
-        {"load_id": load_id, "file": str(f), "line": int(n), "reason": str(r), "row": str(t)}
+        {"load_id": load_id, "file": bounded_path(f), "line": int(n),
+         "reason": bounded(r, TEXT_CHARS), "row": bounded(t, ROW_CHARS)}
         for f, n, r, t in zip(
             frame["file"], frame["line"], frame["reason"], frame["row"], strict=True
         )
@@ -229,7 +256,7 @@ def load_inputs(
     result = conn.execute(
         insert(loads).values(
             loaded_at=int(time.time() * 1_000_000),
-            files=files,
+            files=bounded(files, TEXT_CHARS),
             mode=mode,
             polls_read=len(inputs.polls),
             polls_added=added,
