@@ -25,7 +25,7 @@ from storemon_core.db.locks import turn
 from storemon_core.db.migrate import SchemaUpgrade
 from storemon_core.db.reads import (
     DataSummary,
-    inputs_at,
+    inputs_between,
     matching_store_ids,
     rejected_frame,
     store_inputs_at,
@@ -35,7 +35,7 @@ from storemon_core.db.reads import (
 )
 from storemon_core.db.schema import ALL_TABLES, loads, polls
 from storemon_core.frames import Inputs
-from storemon_core.units import Progress
+from storemon_core.units import US_PER_WEEK, Progress
 
 # Reads of one report's inputs, when loads keep committing in between.
 READ_ATTEMPTS = 3
@@ -169,18 +169,26 @@ class Database:
             if newest is None:
                 return Inputs()
             as_of_us = timestamp_to_us(newest)
+        return self.read_inputs_between(as_of_us - US_PER_WEEK, as_of_us, categorical_ids)
+
+    def read_inputs_between(
+        self, start_us: int, end_us: int, categorical_ids: bool = True
+    ) -> Inputs:
+        """Polls of [start, end] (microseconds, UTC) plus the newest earlier poll of
+        every store with none in it, all business hours and time zones."""
+        self.create_schema()
         # The reads are separate queries (connectorx opens its own connections), so
         # a load committing between them would mix two states: read again then.
         for _ in range(READ_ATTEMPTS - 1):
             version = self.data_version()
-            inputs = self._read_inputs_at(as_of_us, categorical_ids)
+            inputs = self._read_between(start_us, end_us, categorical_ids)
             if self.data_version() == version:
                 return inputs
-        return self._read_inputs_at(as_of_us, categorical_ids)
+        return self._read_between(start_us, end_us, categorical_ids)
 
-    def _read_inputs_at(self, as_of_us: int, categorical_ids: bool) -> Inputs:
+    def _read_between(self, start_us: int, end_us: int, categorical_ids: bool) -> Inputs:
         with self.read() as conn:
-            return inputs_at(self.url, conn, as_of_us, categorical_ids)
+            return inputs_between(self.url, conn, start_us, end_us, categorical_ids)
 
     def store_inputs(self, store_id: str, as_of: Any = None) -> Inputs:
         """read_inputs for one store: what its timeline needs."""

@@ -63,10 +63,17 @@ def timestamp_to_us(value: Any) -> int:
 def inputs_at(url: str, conn: Connection, as_of_us: int, categorical_ids: bool) -> Inputs:
     """Polls of [as_of - 7 days, as_of] plus the newest earlier poll of every store
     with none in that week, all business hours and time zones."""
-    start_us = as_of_us - US_PER_WEEK
-    # One query after the other: the week's read keeps both cores busy
+    return inputs_between(url, conn, as_of_us - US_PER_WEEK, as_of_us, categorical_ids)
+
+
+def inputs_between(
+    url: str, conn: Connection, start_us: int, end_us: int, categorical_ids: bool
+) -> Inputs:
+    """Polls of [start, end] plus the newest earlier poll of every store with none
+    in it (so that it is listed, with zeros), all business hours and time zones."""
+    # One query after the other: the polls' read keeps both cores busy
     # (server and decoding), so the small reads gain nothing beside it.
-    week = _week_polls(url, conn, start_us, as_of_us)
+    week = _week_polls(url, conn, start_us, end_us)
     names = _store_names(url, conn)
     hours = _hours_frame(url, conn, None)
     zones = _zones_frame(url, conn, None)
