@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
@@ -14,9 +15,10 @@ import pandas as pd
 import pytest
 
 from storemon_core.db.database import Database, timestamp_to_us
-from storemon_core.db.schema import reports
+from storemon_core.db.schema import polls, reports, stores
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
+from storemon_core.instants import RANGE_TEXT, InstantError
 from storemon_core.service import (
     INTERRUPTED,
     ReportService,
@@ -303,3 +305,58 @@ def test_bad_service_settings_are_named(
     monkeypatch.setenv(runs.WORKERS_ENV, "0")
     with pytest.raises(ValueError, match="STOREMON_REPORT_WORKERS must be at least 1"):
         ReportService(loaded)
+
+
+# ---------------------------------------------------------------- hostile as-ofs
+
+
+@pytest.mark.parametrize(
+    "as_of", ["1600-01-05", "2262-05-01", "9999-12-31T23:59:59", "not-a-time", "now", "today"]
+)
+def test_an_as_of_it_cannot_use_is_refused_before_any_report(
+    svc: ReportService, as_of: str
+) -> None:
+    with pytest.raises(InstantError, match="as_of") as refused:
+        svc.trigger_report(as_of)
+    assert "pandas" not in str(refused.value) and "ns" not in str(refused.value).split()
+    assert svc.list_reports().empty
+
+
+def _poll_at(db: Database, store_id: str, ts_us: int) -> None:
+    """A poll written as an older storemon could have written it, past today's checks."""
+    with db.write() as conn:
+        key = conn.execute(stores.insert().values(store_id=store_id)).inserted_primary_key[0]
+        conn.execute(polls.insert().values(store_key=key, ts=ts_us, active=True))
+
+
+def test_a_newest_poll_past_the_range_fails_the_default_report_with_a_reason(
+    svc: ReportService, loaded: Database, export_inputs: Inputs
+) -> None:
+    far = pd.Timestamp("2262-05-01", tz="UTC").as_unit("us")
+    _poll_at(loaded, "far-future-1", int(far.asm8.astype("int64")))
+    state = svc.wait(svc.trigger_report())
+    assert state is not None and state.status == ReportStatus.FAILED
+    assert state.error is not None and "2262-05-01" in state.error
+    assert RANGE_TEXT in state.error and "Error" not in state.error
+    # A report at an instant in range still works beside that poll.
+    newest = export_inputs.polls["timestamp_utc"].max()
+    done = svc.wait(svc.trigger_report(newest))
+    assert done is not None and done.status == ReportStatus.COMPLETE
+    assert done.csv == engine_csv(export_inputs)
+
+
+def test_an_engine_that_raises_fails_the_report_readably_and_logs_the_detail(
+    svc: ReportService, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def overflowing(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        raise OverflowError("Python int too large to convert to C long")
+
+    monkeypatch.setattr(runs, "uptime_report", overflowing)
+    with caplog.at_level(logging.ERROR, logger=runs.__name__):
+        state = svc.wait(svc.trigger_report())
+    assert state is not None and state.status == ReportStatus.FAILED
+    assert state.error is not None
+    assert state.error.startswith("The report could not be computed")
+    assert "Python int too large" in state.error and "Traceback" not in state.error
+    logged = [r for r in caplog.records if r.exc_info and r.exc_info[0] is OverflowError]
+    assert logged, "the traceback belongs in the server's log"
