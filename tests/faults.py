@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import contextlib
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
 
 import pymysql
 from sqlalchemy.engine import make_url
-
-from tests.builders import wait_until
 
 
 def free_port() -> int:
@@ -136,7 +135,24 @@ def table_locked(url: str, table: str) -> Iterator[pymysql.connections.Connectio
         holder.close()
 
 
-def wait_for_statement(
-    admin: pymysql.connections.Connection[pymysql.cursors.Cursor], like: str
-) -> list[int]:
-    return wait_until(lambda: statements_waiting(admin, like) or None, timeout=60)
+@contextlib.contextmanager
+def report_writes_held(url: str) -> Iterator[None]:
+    """Another session holds what a report must write to end (on SQLite the write
+    lock, on MySQL every report row): reports can start and be read, never end."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        holder = sqlite3.connect(parsed.database or "", isolation_level=None, timeout=60)
+        try:
+            holder.execute("BEGIN IMMEDIATE")
+            yield
+        finally:
+            holder.close()
+        return
+    session = mysql_session(url)
+    try:
+        session.autocommit(False)
+        with session.cursor() as cur:
+            cur.execute("SELECT id FROM reports FOR UPDATE")
+        yield
+    finally:
+        session.close()

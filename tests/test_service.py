@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
-import textwrap
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,8 +25,6 @@ from storemon_core.service import (
 )
 from storemon_core.units import US_PER_DAY
 from tests.builders import engine_csv
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 class Gate:
@@ -207,42 +201,6 @@ def _insert_report(
 
 def _insert_running(db: Database, report_id: str, owner: str, heartbeat_us: int) -> None:
     _insert_report(db, report_id, ReportStatus.RUNNING, heartbeat_us, owner)
-
-
-def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Database) -> None:
-    # A real server process triggers a report and is killed while it runs.
-    script = textwrap.dedent(
-        f"""
-        import sys, time
-        from storemon_core.service import runs as service
-        from storemon_core.db.database import Database
-        def stuck(*args, **kwargs):
-            time.sleep(600)
-        service.uptime_report = stuck
-        svc = service.ReportService(Database({loaded.url!r}))
-        print(svc.trigger_report(), flush=True)
-        time.sleep(600)
-        """
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        report_id = child.stdout.readline().strip()
-        assert report_id
-        seen = ReportService(loaded)
-        state = seen.get_report(report_id)
-        # While its process lives, the report is Running and nobody touches it.
-        assert state is not None and state.status == ReportStatus.RUNNING
-        seen.shutdown()
-    finally:
-        child.kill()
-        child.wait()
-    restarted = ReportService(Database(loaded.url))
-    state = restarted.get_report(report_id)
-    restarted.shutdown()
-    assert state is not None and state.status == ReportStatus.FAILED and state.error == INTERRUPTED
 
 
 def test_orphans_of_other_hosts_fail_once_their_heartbeat_is_stale(loaded: Database) -> None:

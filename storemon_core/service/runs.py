@@ -8,27 +8,26 @@ fixed when the report is triggered.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any
 
 import pandas as pd
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from storemon_core.config import database_url, int_setting
 from storemon_core.db.database import Database, open_database, us_to_timestamp
-from storemon_core.db.errors import DatabaseUnavailable, unavailable
+from storemon_core.db.errors import unavailable
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
 from storemon_core.instants import InstantError, as_utc_instant, microseconds
 from storemon_core.output.report_csv import report_csv
 from storemon_core.service import liveness, retention, state
+from storemon_core.service.failures import NothingToReport, database_errors, failure_reason
 from storemon_core.service.state import ReportState
 from storemon_core.service.status import INTERRUPTED, ReportStatus
 
@@ -40,46 +39,11 @@ PROGRESS_SECONDS = 0.5
 
 logger = logging.getLogger(__name__)
 
-# What the drivers raise when the server cannot be used (down, refused, lost).
-_DRIVER_FAILURES = (OperationalError, InterfaceError)
-P = ParamSpec("P")
-T = TypeVar("T")
-
-
-class NothingToReport(ValueError):
-    """A report that cannot start from what the database holds; str() says why."""
-
-
-def _database_errors(
-    method: Callable[Concatenate[ReportService, P], T],
-) -> Callable[Concatenate[ReportService, P], T]:
-    """Say a driver's failure as which database, what failed and what to check
-    (DatabaseUnavailable, the driver's error chained for the log)."""
-
-    @functools.wraps(method)
-    def guarded(self: ReportService, /, *args: P.args, **kwargs: P.kwargs) -> T:
-        try:
-            return method(self, *args, **kwargs)
-        except _DRIVER_FAILURES as exc:
-            raise unavailable(self.db.url, exc) from exc
-
-    return guarded
-
-
-def failure_reason(exc: Exception, url: str) -> str:
-    """Why a report failed, for the person who asked for it."""
-    if isinstance(exc, InstantError | NothingToReport | DatabaseUnavailable):
-        return str(exc)
-    if isinstance(exc, _DRIVER_FAILURES):
-        return str(unavailable(url, exc))
-    return (f"The report could not be computed ({type(exc).__name__}: {exc}). "
-            "The server's log has the details.")
-
 
 class ReportService:
     """Runs reports in background threads and keeps them in the database."""
 
-    @_database_errors
+    @database_errors
     def __init__(self, db: Database, workers: int | None = None) -> None:
         self.db = db
         db.create_schema()
@@ -97,7 +61,7 @@ class ReportService:
 
     # ------------------------------------------------------------------ public
 
-    @_database_errors
+    @database_errors
     def trigger_report(self, as_of: str | datetime | pd.Timestamp | None = None) -> str:
         """Start a report and return its id at once. `as_of` defaults to the newest
         poll now, so polls loaded while it runs do not move it. An as-of that is not
@@ -121,7 +85,7 @@ class ReportService:
         self._pool.submit(self._run, report_id, as_of_us, refusal)
         return report_id
 
-    @_database_errors
+    @database_errors
     def get_report(self, report_id: str) -> ReportState | None:
         row = state.report_row(self.db, report_id)
         if row is None:
@@ -132,16 +96,16 @@ class ReportService:
             return self.get_report(report_id)
         return found
 
-    @_database_errors
+    @database_errors
     def list_reports(self, limit: int = 50) -> pd.DataFrame:
         """Newest first, without the CSVs."""
         return state.listed_reports(self.db, limit)
 
-    @_database_errors
+    @database_errors
     def latest_complete(self) -> ReportState | None:
         return state.latest_complete(self.db)
 
-    @_database_errors
+    @database_errors
     def report_frame(self, report_id: str) -> pd.DataFrame | None:
         """The extended report of a Complete report, parsed."""
         found = self.get_report(report_id)
@@ -149,7 +113,7 @@ class ReportService:
             return None
         return state.extended_frame(found.extended_csv)
 
-    @_database_errors
+    @database_errors
     def wait(self, report_id: str, timeout: float = 600.0) -> ReportState | None:
         """Poll until the report is no longer Running (tests, the CLI)."""
         deadline = time.monotonic() + timeout
@@ -159,12 +123,12 @@ class ReportService:
                 return found
             time.sleep(0.05)
 
-    @_database_errors
+    @database_errors
     def fail_orphans(self) -> int:
         """Mark Failed("interrupted") every Running report whose process is gone."""
         return self._liveness.fail_orphans()
 
-    @_database_errors
+    @database_errors
     def prune_reports(self, now_us: int | None = None) -> int:
         """Delete finished reports requested more than `retention_days` ago; returns
         how many. Running reports are never touched."""
@@ -233,7 +197,7 @@ class ReportService:
                 duration_seconds=time.monotonic() - started,
             )
         except Exception as exc:
-            message = failure_reason(exc, self.db.url)[:2000]
+            message = failure_reason(exc, self.db)[:2000]
             if isinstance(exc, InstantError | NothingToReport):
                 logger.warning("report %s failed: %s", report_id, message)
             else:
@@ -267,7 +231,7 @@ def get_service(url: str | None = None) -> ReportService:
     that cannot be used raises DatabaseUnavailable."""
     try:
         db = open_database(url)
-    except _DRIVER_FAILURES as exc:
+    except (OperationalError, InterfaceError) as exc:
         raise unavailable(url or database_url(), exc) from exc
     with _services_lock:
         service = _services.get(db.url)
