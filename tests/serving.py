@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,3 +89,62 @@ def streamlit_server(
                 process.wait()
         out.close()
 
+
+# The pages' own URLs (each serves the app shell; the page itself runs over the
+# websocket), and the health check a load balancer would poll.
+PAGE_PATHS = ["/", "/overview", "/store", "/reports", "/data", "/_stcore/health"]
+# How often a client asks whether its report has ended (the Reports page: 1 s).
+POLL_SECONDS = 0.25
+
+
+@dataclass
+class LoadResult:
+    """What a burst of reports and page views got back."""
+
+    answers: list[httpx.Response]  # each report's last /get_report (or failed trigger)
+    page_views: list[tuple[str, int, float]]  # path, status, seconds
+    wall_seconds: float  # from the first trigger until every report had ended
+
+
+def run_load(base: str, triggers: int, viewers: int = 2, rounds: int = 5,
+             timeout: float = 900.0, poll_seconds: float = POLL_SECONDS) -> LoadResult:
+    """`triggers` clients each trigger a report at the same moment and poll it until
+    it ends, while `viewers` clients open every page `rounds` times. Bounded: every
+    request has a timeout and the whole burst gives up after `timeout` seconds."""
+    start = threading.Barrier(triggers + viewers)
+    deadline = time.monotonic() + timeout
+
+    def report() -> httpx.Response:
+        with httpx.Client(base_url=base, timeout=120) as client:
+            start.wait()
+            triggered = client.get("/trigger_report")
+            if triggered.status_code != 200:
+                return triggered
+            report_id = triggered.json()["report_id"]
+            while True:
+                answer = client.get("/get_report", params={"report_id": report_id})
+                if answer.status_code != 202:
+                    return answer
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"report {report_id} still running after {timeout} s")
+                time.sleep(poll_seconds)
+
+    def view() -> list[tuple[str, int, float]]:
+        seen = []
+        with httpx.Client(base_url=base, timeout=60) as client:
+            start.wait()
+            for _ in range(rounds):
+                for path in PAGE_PATHS:
+                    began = time.perf_counter()
+                    status = client.get(path).status_code
+                    seen.append((path, status, time.perf_counter() - began))
+        return seen
+
+    with ThreadPoolExecutor(max_workers=triggers + viewers) as pool:
+        began = time.perf_counter()
+        reports = [pool.submit(report) for _ in range(triggers)]
+        views = [pool.submit(view) for _ in range(viewers)]
+        answers = [f.result() for f in reports]
+        wall = time.perf_counter() - began
+        page_views = [seen for f in views for seen in f.result()]
+    return LoadResult(answers, page_views, wall)
