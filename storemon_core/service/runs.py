@@ -73,12 +73,13 @@ class ReportService:
         else:
             # Stored polls are not ours to refuse here: the report fails and says why.
             newest = self.db.newest_poll()
-            try:
-                if newest is None:
-                    raise NothingToReport("The database has no polls: load some first.")
-                as_of_us = microseconds(as_utc_instant(newest, what="the newest poll"))
-            except (InstantError, NothingToReport) as exc:
-                refusal = exc
+            if newest is None:
+                refusal = NothingToReport("The database has no polls: load some first.")
+            else:
+                try:
+                    as_of_us = microseconds(as_utc_instant(newest, what="the newest poll"))
+                except InstantError as exc:
+                    refusal = InstantError(f"{exc}; ask for a report at an as-of within it")
         report_id = secrets.token_urlsafe(24)
         state.insert_running(self.db, report_id, as_of_us, liveness.owner(), liveness.now_us())
         self._liveness.add(report_id)
