@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -22,15 +21,8 @@ from storemon_core.service import ReportService, ReportStatus, api, get_service,
 from storemon_core.service.api import routes
 from tests.builders import engine_csv, wait_until
 from tests.faults import TcpProxy, free_port
+from tests.service_fixtures import loaded_database, loaded_service  # noqa: F401 (fixtures)
 from tests.test_service import Gate
-
-
-@pytest.fixture
-def svc(db: Database, export_inputs: Inputs) -> Iterator[ReportService]:
-    db.load(export_inputs)
-    service = ReportService(db)
-    yield service
-    service.shutdown()
 
 
 @pytest.fixture

@@ -25,6 +25,7 @@ from storemon_core.service import (
 )
 from storemon_core.units import US_PER_DAY
 from tests.builders import engine_csv
+from tests.service_fixtures import loaded_database, loaded_service  # noqa: F401 (fixtures)
 
 
 class Gate:
@@ -44,19 +45,6 @@ class Gate:
             return engine(*args, **kwargs)
 
         return gated
-
-
-@pytest.fixture
-def loaded(db: Database, export_inputs: Inputs) -> Database:
-    db.load(export_inputs)
-    return db
-
-
-@pytest.fixture
-def svc(loaded: Database) -> Iterator[ReportService]:
-    service = ReportService(loaded)
-    yield service
-    service.shutdown()
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@ connection killed mid-report, a server process killed mid-report."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -15,23 +14,11 @@ from storemon_core.output.report_csv import report_csv
 from storemon_core.service import INTERRUPTED, ReportService, ReportStatus, runs, state
 from tests.builders import engine_csv, wait_until
 from tests.faults import kill_while, mysql_session, report_writes_held, table_locked
+from tests.service_fixtures import loaded_database, loaded_service  # noqa: F401 (fixtures)
 from tests.serving import streamlit_server
 from tests.test_service import Gate
 
 on_mysql = pytest.mark.parametrize("db_url", ["mysql"], indirect=True)
-
-
-@pytest.fixture
-def loaded(db: Database, export_inputs: Inputs) -> Database:
-    db.load(export_inputs)
-    return db
-
-
-@pytest.fixture
-def svc(loaded: Database) -> Iterator[ReportService]:
-    service = ReportService(loaded)
-    yield service
-    service.shutdown()
 
 
 def _running(svc: ReportService, report_id: str) -> bool:
@@ -56,13 +43,13 @@ def _assert_next_report_is_right(svc: ReportService, export_inputs: Inputs) -> N
 
 @on_mysql
 def test_connection_killed_while_the_report_reads(
-    svc: ReportService, loaded: Database, export_inputs: Inputs
+    svc: ReportService, export_inputs: Inputs
 ) -> None:
     as_of = export_inputs.polls["timestamp_utc"].max()
-    admin = mysql_session(loaded.url)
+    admin = mysql_session(svc.db.url)
     try:
         # The polls wait for another session, so the report's read is caught in the act.
-        with table_locked(loaded.url, "polls"):
+        with table_locked(svc.db.url, "polls"):
             # With an as-of given, the trigger reads no polls: only the report does.
             report_id = svc.trigger_report(as_of)
             # Its retry through another connection is killed too.
@@ -75,12 +62,12 @@ def test_connection_killed_while_the_report_reads(
 
 @on_mysql
 def test_connection_killed_while_the_report_writes_its_result(
-    svc: ReportService, loaded: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+    svc: ReportService, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     gate = Gate()
     monkeypatch.setattr(runs, "report_csv", gate.wrap(report_csv))
-    admin = mysql_session(loaded.url)
-    holder = mysql_session(loaded.url)
+    admin = mysql_session(svc.db.url)
+    holder = mysql_session(svc.db.url)
     try:
         report_id = svc.trigger_report()
         assert gate.entered.wait(60)  # computed: writing the result comes next
@@ -100,21 +87,22 @@ def test_connection_killed_while_the_report_writes_its_result(
 
 
 def test_server_killed_mid_report_leaves_it_interrupted_and_a_new_server_reports(
-    loaded: Database, export_inputs: Inputs, tmp_path: Path
+    db: Database, export_inputs: Inputs, tmp_path: Path
 ) -> None:
+    db.load(export_inputs)
     expected = engine_csv(export_inputs)
     # One worker and several reports: some are queued or computing when the kill comes.
-    with streamlit_server(loaded.url, tmp_path / "first.log",
+    with streamlit_server(db.url, tmp_path / "first.log",
                           {"STOREMON_REPORT_WORKERS": "1"}) as first:
         ids = [httpx.get(f"{first.base}/trigger_report", timeout=30).json()["report_id"]
                for _ in range(6)]
-        with report_writes_held(loaded.url):
-            rows = [state.report_row(loaded, report_id) for report_id in ids]
+        with report_writes_held(db.url):
+            rows = [state.report_row(db, report_id) for report_id in ids]
             running = {r.id for r in rows if r is not None and r.status == ReportStatus.RUNNING}
             assert running, "every report ended before the kill"
             first.kill()
 
-    with streamlit_server(loaded.url, tmp_path / "second.log") as second:
+    with streamlit_server(db.url, tmp_path / "second.log") as second:
         for report_id in ids:
             answer = httpx.get(f"{second.base}/get_report", params={"report_id": report_id})
             if report_id in running:
