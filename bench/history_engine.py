@@ -42,7 +42,7 @@ def step_generate(directory: Path, stores: int, days: int, seed: int) -> None:
     import numpy as np
     import pandas as pd
 
-    from storemon_core.exports.loading import load_exports
+    from storemon_core.exports import load_exports
     from storemon_core.sample.generate import generate_exports
 
     start = time.perf_counter()

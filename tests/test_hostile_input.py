@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from storemon_core.db.database import Database
+from storemon_core.db import Database
 from storemon_core.exports import (
     MAX_LINE_BYTES,
     ROW_TEXT_CHARS,
