@@ -29,11 +29,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import emit, run_step  # bench/common.py, beside this script
 
-from bench.common import emit, run_step  # noqa: E402
-from tests.real_data import REAL_2023, real_dir_or_none  # noqa: E402
+from storemon_core.sample.real_exports import REAL_2023, real_dir_or_none
 
 PRODUCTION_MISSED = 0.32  # 0.66 polls per store-hour, as in the 2023 export
 
