@@ -15,7 +15,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx2 as httpx
 import pandas as pd
@@ -47,17 +49,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """`streamlit run` on a free port against a temporary SQLite sample database."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
-    db = open_database(url)
-    db.create_schema()
-    uploads.load_sample_data(db, stores=30, days=9, seed=5)
+@contextmanager
+def _serve(url: str, log_dir: Path) -> Iterator[str]:
+    """`streamlit run` on a free port against the database at `url`; yields its base URL."""
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
     streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    log = (tmp_path_factory.mktemp("log") / "server.log").open("w")
+    log = (log_dir / "server.log").open("w")
     proc = subprocess.Popen(
         [streamlit, "run", "streamlit_app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1"],
@@ -75,7 +73,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
                 pass
             assert time.monotonic() < deadline, "streamlit did not start"
             time.sleep(0.3)
-        yield base, url
+        yield base
     finally:
         proc.terminate()
         try:
@@ -86,18 +84,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
 
 
 @pytest.fixture(scope="module")
-def page(server: tuple[str, str]) -> Iterator[Page]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The app on a temporary SQLite sample database."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
+    db = open_database(url)
+    db.create_schema()
+    uploads.load_sample_data(db, stores=30, days=9, seed=5)
+    with _serve(url, tmp_path_factory.mktemp("log")) as base:
+        yield base, url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with playwright_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(
+        chromium = pw.chromium.launch(
             executable_path=CHROMIUM,
             args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
         )
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        tab = context.new_page()
-        yield tab
-        context.close()
-        browser.close()
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser: Any, server: tuple[str, str]) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield context.new_page()
+    context.close()
 
 
 def _settle(tab: Page) -> None:
@@ -202,3 +215,27 @@ def test_api_routes_share_the_server(server: tuple[str, str]) -> None:
     assert got.text.startswith("store_id,uptime_last_hour,")
     missing = httpx.get(f"{base}/get_report", params={"report_id": "nope"}, timeout=10)
     assert missing.status_code == 404
+
+
+@pytest.mark.parametrize(("path", "title"), [
+    ("overview", "Fleet overview"), ("reports", "Reports"), ("store", "Store"), ("data", "Data"),
+])
+def test_each_page_opens_at_its_own_url_on_a_fresh_server(
+    browser: Any, tmp_path: Path, path: str, title: str
+) -> None:
+    # A fresh server: before any session has run the router, Streamlit would
+    # take the pages/ folder for the page list (see streamlit_app.py).
+    with _serve(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path) as base:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        tab = context.new_page()
+        tab.goto(f"{base}/{path}")
+        _settle(tab)
+        tab.get_by_role("heading", name=title, exact=True).wait_for(timeout=WAIT_MS)
+        assert tab.url == f"{base}/{path}"
+        assert tab.get_by_text("Page not found").count() == 0
+        # The sidebar lists the four pages, not the files of pages/.
+        nav = tab.locator('[data-testid="stSidebarNav"] a')
+        assert [n.inner_text().split("\n")[-1].strip() for n in nav.all()] == [
+            "Overview", "Reports", "Store", "Data"
+        ]
+        context.close()
