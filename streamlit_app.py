@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages._common import database_guard
+
 # (file, title, icon, URL path): every page answers at its own path.
 PAGES = [
     ("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
@@ -29,7 +31,9 @@ def route() -> None:
         *(st.Page(f, title=t, icon=i, url_path=p) for f, t, i, p in others),
         st.Page(file, title=title, icon=icon, url_path=path, visibility="hidden"),
     ]
-    st.navigation(pages).run()
+    navigation = st.navigation(pages)
+    with database_guard():
+        navigation.run()
 
 
 def declare_pages_folder_unused() -> None:

@@ -7,6 +7,9 @@ fast at fleet scale without ever showing stale numbers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
@@ -17,15 +20,33 @@ from storemon_core.engine.timeline import StoreTimeline
 from storemon_core.exports.loading import InputError
 from storemon_core.frames import Inputs
 from storemon_core.service.reports import ReportService, get_service
-from storemon_core.views import data, overview, store, uploads
+from storemon_core.views import data, failures, overview, store, uploads
 
 
 def database() -> Database:
-    return open_database(config.database_url())
+    return failures.opened(config.database_url(), open_database)
 
 
 def service() -> ReportService:
-    return get_service(config.database_url())
+    return failures.opened(config.database_url(), get_service)
+
+
+@contextmanager
+def database_guard() -> Iterator[None]:
+    """Say so, in plain words, when the database cannot be used; re-raise other errors."""
+    try:
+        yield
+    except Exception as error:
+        failure = failures.database_failure(config.database_url(), error)
+        if failure is None:
+            raise
+        failures.log_failure(failure)
+        st.error("The database cannot be used, so this page cannot show its data.")
+        st.text(
+            f"Database: {failure.database}\n"
+            f"What failed: {failure.what}\n"
+            f"What to check: {failure.check}"
+        )
 
 
 def data_version() -> str:

@@ -35,14 +35,14 @@ c2.metric(
     "no data" if head.fleet_uptime_pct is None else f"{head.fleet_uptime_pct:.1f} %",
 )
 c3.metric("Stores with downtime in the last hour", f"{head.stores_down_last_hour:,}")
+# A store id may hold markdown (`a.__b__`, `x:tada:`), which metrics render: the id
+# goes in plain text under its number.
 c4.metric(
-    "Worst store, last week",
-    head.worst_store or "none",
-    None if head.worst_store_uptime_pct is None else f"{head.worst_store_uptime_pct:.1f} % up",
-    delta_color="off",
-    delta_arrow="off",
+    "Worst store's uptime, last week",
+    "none" if head.worst_store_uptime_pct is None else f"{head.worst_store_uptime_pct:.1f} %",
 )
 if head.worst_store:
+    c4.text(head.worst_store)
     c4.page_link(
         "pages/store.py",
         label="Open the worst store",

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import data_version, newest_poll, service
+from pages._common import data_version, database_guard, newest_poll, service
+from storemon_core.instants import InstantError
+from storemon_core.service.status import ReportStatus
 from storemon_core.views import reports
 
 POLL_SECONDS = 1.0
@@ -18,17 +20,27 @@ if newest is None:
 else:
     st.caption(f"Newest poll: {newest:%Y-%m-%d %H:%M:%S} UTC")
     pick = st.checkbox("Choose the as-of instant (default: the newest poll)", key="pick_as_of")
-    as_of = None
+    day = clock = None
     if pick:
         left, right = st.columns(2)
-        day = left.date_input("As-of date (UTC)", value=newest.date(), key="as_of_date")
-        clock = right.time_input(
-            "As-of time (UTC)", value=newest.time().replace(microsecond=0), key="as_of_time",
-            step=60,
+        first, last = reports.AS_OF_DATES
+        day = left.date_input(
+            "As-of date (UTC)", value=reports.as_of_default_date(newest),
+            min_value=first, max_value=last, key="as_of_date",
         )
-        as_of = reports.as_of_from_parts(day, clock, newest)
+        clock = right.time_input(
+            "As-of time (UTC)", value=newest.time().replace(microsecond=0),
+            key="as_of_time", step=60,
+        )
     if st.button("Generate report", type="primary", key="generate"):
-        st.session_state["report_id"] = svc.trigger_report(as_of)
+        try:
+            chosen = None if day is None or clock is None else (
+                reports.as_of_from_parts(day, clock, newest))
+            as_of = reports.report_as_of(chosen, newest)
+            st.session_state["report_id"] = svc.trigger_report(as_of)
+        except InstantError as error:
+            st.error("No report was started: it cannot be made at this instant.")
+            st.text(str(error))
 
 history = reports.history_table(svc.list_reports(50))
 report_id = st.session_state.get("report_id")
@@ -38,10 +50,12 @@ if report_id is None and not history.empty:
 
 
 def show_running(report_id: str) -> None:
-    state = svc.get_report(report_id)
-    if state is None or state.status != "Running":
-        st.rerun()
-    st.progress(min(max(float(state.progress or 0.0), 0.0), 1.0), text=state.phase or "running")
+    # A fragment reruns on its own, outside the router's guard.
+    with database_guard():
+        state = svc.get_report(report_id)
+        if state is None or state.status != ReportStatus.RUNNING:
+            st.rerun()
+        st.progress(min(max(float(state.progress or 0.0), 0.0), 1.0), text=state.phase or "running")
 
 
 def show_result(report_id: str, key: str) -> None:
@@ -50,9 +64,9 @@ def show_result(report_id: str, key: str) -> None:
         st.warning("That report no longer exists.")
         return
     st.text(f"Report {report_id}: {state.status}")
-    if state.status == "Running":
+    if state.status == ReportStatus.RUNNING:
         st.fragment(show_running, run_every=POLL_SECONDS)(report_id)
-    elif state.status == "Failed":
+    elif state.status == ReportStatus.FAILED:
         st.error("The report failed. Reason:")
         st.code(state.error or "unknown", language=None)
     else:

@@ -5,14 +5,28 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
+from datetime import date, time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from storemon_core import views
+from storemon_core.db.errors import DatabaseUnavailable
 from storemon_core.frames import FileSummary, Inputs
-from storemon_core.views import charts, data, display, filters, overview, reports, store, text
+from storemon_core.instants import InstantError
+from storemon_core.views import (
+    charts,
+    data,
+    display,
+    failures,
+    filters,
+    overview,
+    reports,
+    store,
+    text,
+)
 
 
 def _report(rows: list[tuple[str, str, float, float, float, float, float, float]]) -> pd.DataFrame:
@@ -288,3 +302,33 @@ def test_views_import_down_and_never_streamlit() -> None:
             assert not {m for m in imported if m.startswith("storemon_core.views")}, name
     for path in Path(views.__file__).resolve().parent.rglob("*.py"):
         assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
+
+
+def test_as_of_out_of_range_is_a_sentence() -> None:
+    with pytest.raises(InstantError, match="outside 1970-01-01"):
+        reports.as_of_from_parts(date(1600, 1, 5), time(12, 0))
+    newest = pd.Timestamp("2300-01-01", tz="UTC")
+    with pytest.raises(InstantError, match="outside 1970-01-01"):
+        reports.report_as_of(None, newest)
+    assert reports.as_of_default_date(newest) == reports.AS_OF_DATES[1]
+    chosen = pd.Timestamp("2024-11-06 12:00", tz="UTC")
+    assert reports.report_as_of(chosen, newest) == chosen
+
+
+def test_driver_errors_become_database_unavailable(tmp_path: Path) -> None:
+    url = "mysql+pymysql://root:secret@127.0.0.1:1/storemon"
+    refused = OperationalError("connect", {}, Exception("(2003, \"Can't connect to MySQL\")"))
+    failure = failures.database_failure(url, refused)
+    assert failure is not None and failure.__cause__ is refused
+    assert "secret" not in str(failure) and failure.what == "no server answered"
+    assert failures.database_failure(url, ValueError("not the database's")) is None
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+
+    def open_in_a_file(url: str) -> None:
+        raise NotADirectoryError(str(blocked))
+
+    with pytest.raises(DatabaseUnavailable, match="folder"):
+        failures.opened(f"sqlite:///{blocked}/x.db", open_in_a_file)
+    with pytest.raises(NotADirectoryError):
+        failures.opened(url, open_in_a_file)  # not SQLite: not the database's folder

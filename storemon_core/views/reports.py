@@ -6,6 +6,11 @@ from datetime import date, datetime, time
 
 import pandas as pd
 
+from storemon_core.instants import FIRST_YEAR, LAST_YEAR, as_utc_instant
+
+# The dates the as-of widget offers: every instant in range, and no other.
+AS_OF_DATES = (date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
+
 _HISTORY_COLUMNS = [
     "report_id",
     "status",
@@ -37,9 +42,24 @@ def as_of_from_parts(day: date, clock: time, newest: pd.Timestamp | None = None)
     """A UTC as-of instant from the date and time widgets.
 
     The widgets drop sub-second digits, so leaving them at the newest poll's time
-    means that poll itself, not the instant just before it.
+    means that poll itself, not the instant just before it. Raises InstantError
+    (its message says why) for an instant outside the range reports accept.
     """
-    chosen = pd.Timestamp(datetime.combine(day, clock), tz="UTC")
+    chosen = as_utc_instant(datetime.combine(day, clock))
     if newest is not None and chosen == newest.floor("s"):
         return newest
     return chosen
+
+
+def report_as_of(chosen: pd.Timestamp | None, newest: pd.Timestamp) -> pd.Timestamp:
+    """The instant a report is asked for: the chosen one, else the newest poll.
+
+    Checked here so that a poll or a choice out of range gets a sentence
+    (InstantError), not the overflow of a date library."""
+    return as_utc_instant(newest if chosen is None else chosen)
+
+
+def as_of_default_date(newest: pd.Timestamp) -> date:
+    """The newest poll's date, kept inside AS_OF_DATES (the widget refuses others)."""
+    first, last = AS_OF_DATES
+    return min(max(newest.date(), first), last)
