@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import database_guard
-
 # (file, title, icon, URL path): every page answers at its own path.
 PAGES = [
     ("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
@@ -21,6 +19,8 @@ PAGES = [
 
 def route() -> None:
     """Run the page the browser asked for."""
+    from pages._common import database_guard
+
     st.set_page_config(page_title="storemon", page_icon=":material/storefront:", layout="wide")
     (file, title, icon, path), *others = PAGES
     # Streamlit serves its default page at / and never at its own path, so the

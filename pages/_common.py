@@ -15,12 +15,12 @@ import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from storemon_core import config
-from storemon_core.db.database import Database, open_database
-from storemon_core.engine.timeline import StoreTimeline
+from storemon_core.db.database import Database, DataSummary, open_database
+from storemon_core.db.freshness import Freshness, freshness
 from storemon_core.exports.loading import InputError
 from storemon_core.frames import Inputs
 from storemon_core.service.reports import ReportService, get_service
-from storemon_core.views import data, failures, overview, store, uploads
+from storemon_core.views import failures, live, overview, store, uploads
 
 
 def database() -> Database:
@@ -55,14 +55,28 @@ def data_version() -> str:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def report_table(report_id: str) -> pd.DataFrame | None:
+    """A Complete report's extended rows with uptime %; call it for finished reports only
+    (the cache keeps its answer)."""
     frame = service().report_frame(report_id)
     return None if frame is None else overview.with_uptime_pct(frame)
 
 
-@st.cache_data(max_entries=256, show_spinner="Drawing the store's week...")
-def store_view(store_id: str, as_of: pd.Timestamp, version: str) -> StoreTimeline | None:
+@st.cache_data(max_entries=2, show_spinner="Counting the fleet as of the newest poll...")
+def counted_live(version: str) -> pd.DataFrame:
     del version  # part of the cache key only
-    return store.store_view(database(), store_id, as_of)
+    return live.count_live(database())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_freshness(version: str) -> Freshness:
+    del version
+    return freshness(database())
+
+
+@st.cache_data(max_entries=256, show_spinner="Drawing the store's week...")
+def store_week(store_id: str, as_of: pd.Timestamp, version: str) -> store.StoreWeek | None:
+    del version  # part of the cache key only
+    return store.store_week(database(), store_id, as_of)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -71,17 +85,14 @@ def search_store_ids(fragment: str, version: str) -> list[str]:
     return database().search_store_ids(fragment, 50)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
 def newest_poll(version: str) -> pd.Timestamp | None:
-    del version
-    return database().newest_poll()
+    return data_freshness(version).newest_poll
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def data_summary(version: str) -> pd.DataFrame:
+def data_summary(version: str) -> DataSummary:
     del version
-    # The database line is shown on its own, above the table.
-    return data.summary_table(database().summary(), hide=("database",))
+    return database().summary()
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -108,3 +119,14 @@ def validated_uploads(*files: UploadedFile | None) -> Inputs | InputError:
             result = error
     st.session_state["_validated_uploads"] = (key, result)
     return result
+
+
+def set_params(params: dict[str, str], owned: tuple[str, ...]) -> None:
+    """Write `params` into the URL, dropping the `owned` keys they leave out; other
+    keys (another widget's) stay."""
+    for key in owned:
+        if key not in params and key in st.query_params:
+            del st.query_params[key]
+    for key, value in params.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value

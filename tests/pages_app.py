@@ -69,7 +69,7 @@ def wait_complete(url: str, report_id: str) -> None:
 
 
 # Read-only tables carry no element id in AppTest, so they are found by a column.
-_TABLE_COLUMNS = {"report_row": "uptime_last_hour", "upload_rejected": "reason"}
+_TABLE_COLUMNS = {"report_row": "window", "upload_rejected": "reason", "business_hours": "open"}
 
 
 def table(at: AppTest, key: str) -> pd.DataFrame:
@@ -89,3 +89,13 @@ def texts(at: AppTest) -> str:
     parts = [e.value for e in (*at.text, *at.code, *at.markdown, *at.caption)]
     parts += [e.value for e in (*at.info, *at.error, *at.warning, *at.success)]
     return "\n".join(str(p) for p in parts)
+
+
+def shown_report_row(at: AppTest) -> dict[str, float]:
+    """The Store page's numbers (one line per window) named as the report CSV names them."""
+    shown = table(at, "report_row")
+    row: dict[str, float] = {}
+    for window, line in zip(("hour", "day", "week"), shown.itertuples(), strict=True):
+        row[f"uptime_last_{window}"] = float(line.uptime)
+        row[f"downtime_last_{window}"] = float(line.downtime)
+    return row

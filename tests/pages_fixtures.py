@@ -39,8 +39,10 @@ def loaded_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'loaded.db'}"
     before = os.environ.get("DATABASE_URL")
     _use_database(url)
-    uploads.load_sample_data(open_database(url), stores=40, days=9, seed=3)
-    wait_complete(url, get_service(url).trigger_report())
+    outcome = uploads.load_sample_data(open_database(url), get_service(url), stores=40, days=9,
+                                       seed=3)
+    assert outcome.report_id is not None  # the report after every load that adds polls
+    wait_complete(url, outcome.report_id)
     yield url
     if before is None:
         os.environ.pop("DATABASE_URL", None)

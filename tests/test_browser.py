@@ -89,7 +89,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     url = f"sqlite:///{tmp_path_factory.mktemp('browser') / 'browser.db'}"
     db = open_database(url)
     db.create_schema()
-    uploads.load_sample_data(db, stores=30, days=9, seed=5)
+    outcome = uploads.load_sample_data(db, get_service(url), stores=30, days=9, seed=5)
+    assert outcome.report_id is not None
+    get_service(url).wait(outcome.report_id)
     with _serve(url, tmp_path_factory.mktemp("log")) as base:
         yield base, url
 

@@ -15,7 +15,17 @@ from storemon_core.frames import Inputs
 from storemon_core.service.reports import get_service
 from storemon_core.service.status import ReportStatus
 from storemon_core.views import store
-from tests.pages_app import APP, PAGES, TIMEOUT, open_page, table, texts, wait_complete
+from tests.builders import engine_csv
+from tests.pages_app import (
+    APP,
+    PAGES,
+    TIMEOUT,
+    open_page,
+    shown_report_row,
+    table,
+    texts,
+    wait_complete,
+)
 
 # The fixtures of these pages' tests (empty_db, use_loaded, ...) live beside the helpers.
 pytest_plugins = ["tests.pages_fixtures"]
@@ -29,7 +39,7 @@ def test_page_renders_on_empty_database(empty_db: str, page: str) -> None:
 
 
 def test_empty_database_says_what_to_do(empty_db: str) -> None:
-    assert "no complete report" in texts(open_page(PAGES[0])).lower()
+    assert "no polls are loaded" in texts(open_page(PAGES[0])).lower()
     assert "no polls are loaded" in texts(open_page(PAGES[1])).lower()
     data = open_page(PAGES[3])
     assert data.button(key="load_sample")
@@ -41,17 +51,22 @@ def test_page_renders_on_loaded_database(use_loaded: str, page: str) -> None:
     assert at.title[0].value
 
 
-def test_overview_headline_comes_from_latest_report(use_loaded: str) -> None:
+def test_overview_shows_the_live_report_worst_first(use_loaded: str) -> None:
     at = open_page(PAGES[0])
     latest = get_service(use_loaded).latest_complete()
-    assert latest is not None
+    assert latest is not None and latest.as_of == open_database(use_loaded).newest_poll()
     report = get_service(use_loaded).report_frame(latest.report_id)
+    assert report is not None
     stores = next(m for m in at.metric if m.label == "Stores")
     assert stores.value == f"{len(report):,}"
+    assert f"Live view: as of the newest poll, {latest.as_of:%Y-%m-%d %H:%M:%S} UTC" in (
+        texts(at).replace("\\", ""))
     stores_table = table(at, "stores_table")
     assert len(stores_table) == len(report)
-    downs = list(stores_table["downtime_last_week"])
-    assert downs == sorted(downs, reverse=True)
+    pct = stores_table["uptime_pct_week"].dropna()
+    assert list(pct) == sorted(pct)  # worst first
+    worst = next(t.value for t in at.text if t.value in set(stores_table["store_id"]))
+    assert worst == stores_table["store_id"].iloc[0]  # the headline's worst is the first row
 
 
 def test_overview_filters_come_from_the_link(use_loaded: str) -> None:
@@ -112,12 +127,12 @@ def test_store_page_shows_the_report_csv_numbers(use_loaded: str) -> None:
     assert len(busy), "the sample should have some downtime"
     for store_id in [str(busy["store_id"].iloc[0]), str(csv["store_id"].iloc[-1])]:
         at = open_page(PAGES[2], store_id=store_id)
-        shown = table(at, "report_row")
+        shown = shown_report_row(at)
         expected = store.csv_row(latest.csv, store_id)
-        assert list(shown.columns) == REPORT_COLUMNS
-        assert shown["store_id"].iloc[0] == store_id
+        assert sorted(shown) == sorted(REPORT_COLUMNS[1:])
+        assert any(t.value.startswith(f"Store {store_id}\n") for t in at.text)
         for column in REPORT_COLUMNS[1:]:
-            assert shown[column].iloc[0] == pytest.approx(expected[column].iloc[0], abs=0.011)
+            assert shown[column] == pytest.approx(expected[column].iloc[0], abs=0.011)
         assert at.get("plotly_chart")
 
 
@@ -135,11 +150,12 @@ def test_store_page_suggests_ids_for_a_fragment(use_loaded: str) -> None:
     latest = get_service(use_loaded).latest_complete()
     assert latest is not None and latest.csv
     store_id = str(pd.read_csv(io.StringIO(latest.csv), dtype={"store_id": str})["store_id"][0])
-    at = open_page(PAGES[2], store_id=store_id[:-1])
+    at = open_page(PAGES[2], store_id=store_id[:2])
     pick = at.selectbox(key="store_pick")
     assert store_id in pick.options
     pick.set_value(store_id).run()
-    assert table(at, "report_row")["store_id"].iloc[0] == store_id
+    assert at.query_params["store_id"] == store_id
+    assert any(t.value.startswith(f"Store {store_id}\n") for t in at.text)
 
 
 def test_unknown_store_gets_a_clear_message(use_loaded: str) -> None:
@@ -198,7 +214,10 @@ def test_sample_data_button_fills_an_empty_database(empty_db: str) -> None:
     at.button(key="load_sample").click().run()
     assert not at.exception
     assert open_database(empty_db).newest_poll() is not None
-    assert any("Sample data loaded" in s.value for s in at.success)
+    said = " ".join(s.value for s in at.success).replace("\\", "")
+    assert "new polls of" in said and "A report as of the newest poll is being made" in said
+    reports = get_service(empty_db).list_reports(5)
+    assert len(reports) == 1 and reports["report_id"].iloc[0] in said
     assert not _keys(at) & {"load_sample"}
 
 
@@ -217,10 +236,10 @@ def test_every_page_on_sqlite_and_mysql(
         open_page(page)
     csv = pd.read_csv(io.StringIO(latest.csv), dtype={"store_id": str})
     store_id = str(csv.sort_values("downtime_last_week")["store_id"].iloc[-1])
-    shown = table(open_page(PAGES[2], store_id=store_id), "report_row")
+    shown = shown_report_row(open_page(PAGES[2], store_id=store_id))
     expected = store.csv_row(latest.csv, store_id)
     for column in REPORT_COLUMNS[1:]:
-        assert shown[column].iloc[0] == pytest.approx(expected[column].iloc[0], abs=0.011)
+        assert shown[column] == pytest.approx(expected[column].iloc[0], abs=0.011)
 
 
 def test_failed_report_shows_its_reason(empty_db: str) -> None:
@@ -264,16 +283,18 @@ def test_history_rows_can_be_downloaded(use_loaded: str) -> None:
     assert any(t.value == f"Report {older}: Complete" for t in at.text)
 
 
-def test_overview_without_report_offers_to_generate_one(
+def test_overview_without_any_report_counts_the_polls_itself(
     empty_db: str, export_inputs: Inputs
 ) -> None:
-    open_database(empty_db).load(export_inputs)
+    open_database(empty_db).load(export_inputs)  # a load that started no report
     at = open_page(PAGES[0])
-    at.button(key="overview_generate").click().run()
-    assert not at.exception
-    assert at.title[0].value == "Reports"
-    state = get_service(empty_db).wait(at.session_state["report_id"])
-    assert state is not None and state.status == ReportStatus.COMPLETE
+    assert "counted from the polls" in texts(at)
+    expected = pd.read_csv(io.StringIO(engine_csv(export_inputs)), dtype={"store_id": str})
+    assert next(m for m in at.metric if m.label == "Stores").value == f"{len(expected):,}"
+    shown = table(at, "stores_table").set_index("store_id")["downtime_last_week"]
+    assert shown.to_dict() == pytest.approx(
+        expected.set_index("store_id")["downtime_last_week"].to_dict(), abs=0.011)
+    assert get_service(empty_db).list_reports(5).empty
 
 
 def test_pages_folder_override_is_still_needed_and_applied() -> None:

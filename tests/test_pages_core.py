@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from storemon_core import views
+from storemon_core.db.database import DataSummary
 from storemon_core.db.errors import DatabaseUnavailable
 from storemon_core.frames import FileSummary, Inputs
 from storemon_core.instants import InstantError
@@ -113,10 +114,23 @@ def test_filter_by_search_zone_and_range(report: pd.DataFrame) -> None:
     assert ids(filters.Filters(search=".")) == []
 
 
-def test_most_downtime_first(report: pd.DataFrame) -> None:
-    table = overview.most_downtime(report, limit=3)
+def test_table_is_worst_first_like_the_headline(report: pd.DataFrame) -> None:
+    table = overview.store_table(report, limit=3)
+    # lowest weekly uptime first; c3 (nothing observed) would come last
     assert list(table["store_id"]) == ["d4", "b2", "a1"]
+    assert table["store_id"].iloc[0] == overview.headline(report).worst_store
+    assert list(overview.store_table(report)["store_id"]) == ["d4", "b2", "a1", "c3"]
     assert "uptime_pct_week" in table.columns
+
+
+def test_headline_follows_the_filtered_rows(report: pd.DataFrame) -> None:
+    chicago = filters.filter_stores(report, filters.Filters(zones=("America/Chicago",)))
+    head = overview.headline(chicago)
+    assert (head.stores, head.worst_store, head.stores_down_last_hour) == (2, "a1", 0)
+    down = filters.filter_stores(report, filters.Filters(down_last_hour=True))
+    assert list(down["store_id"]) == ["b2", "d4"]
+    assert filters.parse_filters(filters.filters_to_params(filters.Filters(
+        down_last_hour=True))).down_last_hour
 
 
 def test_history_table_newest_first() -> None:
@@ -144,12 +158,21 @@ def test_display_time_converts_to_local_wall_clock() -> None:
     assert display.to_display_time(utc, None)[0] == pd.Timestamp("2023-01-22 12:00")
 
 
-def test_report_row_and_csv_row_agree() -> None:
-    row = pd.DataFrame({"store_id": ["0012"], "uptime_last_hour": [29.4999], "x": [1.0]})
-    table = store.report_row_table(row, ["store_id", "uptime_last_hour"])
-    assert table.to_dict("records") == [{"store_id": "0012", "uptime_last_hour": 29.5}]
+def test_windows_table_and_csv_row_agree() -> None:
+    row = pd.DataFrame({
+        "store_id": ["0012"],
+        **{f"{kind}_last_{w}": [v] for kind, v in (("uptime", 29.4999), ("downtime", 30.5),
+                                                   ("business_hours", 60.0))
+           for w in ("hour", "day", "week")},
+        **{f"polls_last_{w}": [n] for w, n in (("hour", 2), ("day", 5), ("week", 9))},
+    })
+    table = store.windows_table(row)
+    assert list(table["uptime"]) == [29.5, 29.5, 29.5]
+    assert list(table["polls"]) == [2, 5, 9]
+    assert table["window"].iloc[0] == "Last hour (min)"
     csv = "store_id,uptime_last_hour\n0012,29.5\n12,1.0\n"
-    assert store.csv_row(csv, "0012").to_dict("records") == table.to_dict("records")
+    assert store.csv_row(csv, "0012").to_dict("records") == [
+        {"store_id": "0012", "uptime_last_hour": 29.5}]
 
 
 def test_rejected_and_file_tables() -> None:
@@ -173,17 +196,18 @@ def test_rejected_and_file_tables() -> None:
     ]
 
 
-def test_summary_table_from_dataclass() -> None:
-    @dataclass
-    class Summary:
-        stores: int
-        newest_poll: str | None
-
-    table = data.summary_table(Summary(3, None))
-    assert table.to_dict("records") == [
-        {"what": "stores", "value": "3"},
-        {"what": "newest poll", "value": ""},
-    ]
+def test_summary_figures_are_labelled() -> None:
+    summary = DataSummary(
+        database="SQLite file x.db", stores=3, polls=1234, oldest_poll=None,
+        newest_poll=pd.Timestamp("2024-11-06 23:55", tz="UTC"), business_hours_rows=7,
+        timezone_rows=3, stores_without_hours=1, stores_without_zone=0, rejected_rows=2,
+        loads=1, last_load_at=None,
+    )
+    figures = {f.label: f.value for f in data.summary_figures(summary)}
+    assert figures["Polls"] == "1,234"
+    assert figures["Newest poll"] == "2024-11-06 23:55:00 UTC"
+    assert figures["Oldest poll"] == "none"
+    assert "database" not in {f.label.lower() for f in data.summary_figures(summary)}
 
 
 @dataclass
@@ -255,9 +279,18 @@ def test_daily_figure_stacks_up_down_and_gap() -> None:
     assert figure.layout.barmode == "stack"
 
 
-def test_histogram_skips_stores_without_data(report: pd.DataFrame) -> None:
-    figure = charts.uptime_histogram(report)
-    assert sorted(figure.data[0].x) == [20.0, 50.0, 90.0]
+def test_histogram_bars_sum_to_the_store_count(report: pd.DataFrame) -> None:
+    full = pd.concat([report, report.iloc[[0]].assign(store_id="e5", uptime_last_week=10.0,
+                                            downtime_last_week=0.0)])
+    bins = overview.uptime_bins(overview.with_uptime_pct(full))
+    assert int(bins["stores"].sum()) == len(full)
+    counts = dict(zip(bins["bin"], bins["stores"], strict=True))
+    assert counts["95–100 %"] == 1  # exactly 100 % is in the last bar
+    assert counts["no data"] == 1 and counts["20–25 %"] == 1 and counts["90–95 %"] == 1
+    figure = charts.uptime_histogram(bins)
+    assert sum(figure.data[0].y) == len(full)
+    assert overview.bins_text(bins).startswith("5 stores: 1 at 95–100 %, 1 at 90–95 %")
+    assert overview.bins_text(bins).endswith("1 with no data.")
 
 
 def test_escape_markdown_keeps_text_literal() -> None:

@@ -151,6 +151,8 @@ def daily_figure(daily: pd.DataFrame) -> Any:
         ("Downtime (h)", down, INACTIVE, "/"),
         ("No data (h)", gap, NO_DATA, "."),
     ):
+        if not (values.round(2) > 0).any():
+            continue  # the legend lists only what the chart shows
         figure.add_trace(
             go.Bar(
                 name=label,
@@ -172,15 +174,15 @@ def daily_figure(daily: pd.DataFrame) -> Any:
     return figure
 
 
-def uptime_histogram(report: pd.DataFrame) -> Any:
-    """Distribution of weekly uptime % across stores that had in-hours polls."""
-    values = report["uptime_pct_week"].dropna().astype("float64")
+def uptime_histogram(bins: pd.DataFrame) -> Any:
+    """Stores per bin of weekly uptime % (overview.uptime_bins), "no data" greyed."""
+    colours = [NO_DATA if pd.isna(low) else ACTIVE for low in bins["low"]]
     figure = go.Figure(
-        go.Histogram(
-            x=values.tolist(),
-            xbins={"start": 0.0, "end": 100.0001, "size": 5.0},
-            marker={"color": ACTIVE, "line": {"color": "white", "width": 1}},
-            hovertemplate="uptime %{x}%<br>%{y} stores<extra></extra>",
+        go.Bar(
+            x=bins["bin"].tolist(),
+            y=bins["stores"].tolist(),
+            marker={"color": colours, "line": {"color": "white", "width": 1}},
+            hovertemplate="uptime %{x}<br>%{y} stores<extra></extra>",
             name="stores",
         )
     )
@@ -190,6 +192,6 @@ def uptime_histogram(report: pd.DataFrame) -> Any:
         title={"text": "Weekly uptime % across stores (business hours)"},
         bargap=0.05,
     )
-    figure.update_xaxes(title_text="uptime last week (%)", range=[0, 100])
+    figure.update_xaxes(title_text="uptime last week", type="category")
     figure.update_yaxes(title_text="stores")
     return figure

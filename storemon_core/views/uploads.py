@@ -1,8 +1,14 @@
-"""Getting exports into the database from the dashboard: uploads and sample data."""
+"""Getting exports into the database from the dashboard: uploads and sample data.
+
+A load through the dashboard skips rejected rows already on record (loading a file
+again lists nothing twice), is followed by a report when it changed the data, and
+ends with sentences saying what was new and what was already there.
+"""
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -11,6 +17,48 @@ from storemon_core.units import Progress
 
 if TYPE_CHECKING:
     from storemon_core.db.database import Database
+    from storemon_core.db.loads import LoadStats
+    from storemon_core.service.reports import ReportService
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}" + ("" if n == 1 else "s")
+
+
+@dataclass(frozen=True)
+class LoadOutcome:
+    """What a load did, for the person who asked for it."""
+
+    stats: LoadStats
+    rejected_again: int  # rejected rows already on record from an earlier load
+    report_id: str | None  # the report started after the load
+
+    def sentences(self) -> list[str]:
+        s = self.stats
+        already = s.polls_read - s.polls_added
+        if s.polls_read and not s.polls_added:
+            polls = f"No new polls: all {_count(s.polls_read, 'poll')} were already loaded."
+        else:
+            polls = (f"{_count(s.polls_added, 'new poll')} of {s.polls_read:,} read; "
+                     f"{already:,} were already loaded.")
+        said = [polls]
+        if s.stores_added:
+            said.append(f"{_count(s.stores_added, 'new store')}.")
+        if s.hours_stores or s.timezone_stores:
+            said.append(f"Business hours replaced for {_count(s.hours_stores, 'store')}, "
+                        f"time zones for {_count(s.timezone_stores, 'store')}.")
+        if s.rejected:
+            said.append(f"{_count(s.rejected, 'row')} rejected (listed under the rows "
+                        "rejected by loads).")
+        if self.rejected_again:
+            said.append(f"{_count(self.rejected_again, 'rejected row')} already on record "
+                        "from an earlier load, not listed again.")
+        if self.report_id:
+            said.append(f"A report as of the newest poll is being made ({self.report_id}); "
+                        "the Overview shows it when it is ready.")
+        else:
+            said.append("Nothing changed that a report counts, so no report was started.")
+        return said
 
 
 def validate_uploads(
@@ -26,9 +74,22 @@ def validate_uploads(
     return load_exports(status, hours, zones)
 
 
+def load(db: Database, service: ReportService, inputs: Inputs,
+         progress: Progress | None = None) -> LoadOutcome:
+    """Load checked exports, skipping rejections on record, then report if anything changed."""
+    from storemon_core.db import rejections
+    from storemon_core.service.autoreport import report_after_load
+
+    known = rejections.recorded(db, inputs.rejected["file"].astype(str))
+    new = rejections.unrecorded(inputs.rejected, known)
+    stats = db.load(replace(inputs, rejected=inputs.rejected[new]), progress=progress)
+    return LoadOutcome(stats, int((~new).sum()), report_after_load(service, stats))
+
+
 def load_sample_data(
-    db: Database, stores: int = 200, days: int = 9, seed: int = 0, progress: Progress | None = None
-) -> Inputs:
+    db: Database, service: ReportService, stores: int = 200, days: int = 9, seed: int = 0,
+    progress: Progress | None = None,
+) -> LoadOutcome:
     """Generate the sample exports, read them like uploads and load them."""
     from storemon_core.exports.loading import load_exports
     from storemon_core.sample.generate import generate_exports, write_exports
@@ -37,5 +98,4 @@ def load_sample_data(
     with tempfile.TemporaryDirectory() as tmp:
         paths = write_exports(Path(tmp), exports)
         inputs = load_exports(paths["status"], paths["hours"], paths["timezones"])
-    db.load(inputs, progress=progress)
-    return inputs
+    return load(db, service, inputs, progress)
