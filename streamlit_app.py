@@ -31,7 +31,7 @@ def route() -> None:
         *(st.Page(f, title=t, icon=i, url_path=p) for f, t, i, p in others),
         st.Page(file, title=title, icon=icon, url_path=path, visibility="hidden"),
     ]
-    navigation = st.navigation(pages)
+    navigation = st.navigation(pages, position="top")
     with database_guard():
         navigation.run()
 

@@ -20,6 +20,7 @@ from storemon_core.db.freshness import Freshness, freshness
 from storemon_core.exports.loading import InputError
 from storemon_core.frames import Inputs
 from storemon_core.service.reports import ReportService, get_service
+from storemon_core.service.status import ReportStatus
 from storemon_core.views import failures, live, overview, store, uploads
 
 
@@ -119,6 +120,22 @@ def validated_uploads(*files: UploadedFile | None) -> Inputs | InputError:
             result = error
     st.session_state["_validated_uploads"] = (key, result)
     return result
+
+
+# How often a running report's progress is read; its end shows within this.
+FOLLOW_SECONDS = 0.5
+
+
+@st.fragment(run_every=FOLLOW_SECONDS)
+def follow_report(report_id: str, doing: str) -> None:
+    """A running report's progress; the whole page reruns when it ends."""
+    # A fragment reruns on its own, outside the router's guard.
+    with database_guard():
+        state = service().get_report(report_id)
+        if state is None or state.status != ReportStatus.RUNNING:
+            st.rerun()
+        fraction = min(max(float(state.progress or 0.0), 0.0), 1.0)
+        st.progress(fraction, text=f"{doing}: {state.phase or 'running'}")
 
 
 def set_params(params: dict[str, str], owned: tuple[str, ...]) -> None:

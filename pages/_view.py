@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from pages._common import counted_live, data_freshness, database_guard, report_table, service
+from pages._common import counted_live, data_freshness, follow_report, report_table, service
 from storemon_core.instants import InstantError, as_utc_instant
 from storemon_core.service.status import ReportStatus
 from storemon_core.views import live, text
@@ -20,7 +20,6 @@ LIVE_LABEL = "Live: as of the newest poll"
 SELECTOR = "view_report"
 # The selector's value for the live view (report ids never contain a space).
 LIVE = "live view"
-WAIT_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -108,23 +107,10 @@ def fleet_view(version: str, with_report: bool = True) -> FleetView | None:
             previous = str(done["report_id"].iloc[0])
             shown = live.Shown(pd.Timestamp(done["as_of"].iloc[0]), newest, previous, False)
             return FleetView(report_table(previous), shown, coming)
-        wait_for(coming)
+        follow_report(coming, "Counting the newest polls")
         st.stop()
     frame = counted_live(version) if with_report else None
     return FleetView(frame, live.Shown(newest, newest, None, False), None)
-
-
-@st.fragment(run_every=WAIT_SECONDS)
-def wait_for(report_id: str) -> None:
-    """The progress of the live view's report; the page reruns when it ends."""
-    with database_guard():
-        state = service().get_report(report_id)
-        if state is None or state.status != ReportStatus.RUNNING:
-            st.rerun()
-        st.progress(
-            min(max(float(state.progress or 0.0), 0.0), 1.0),
-            text=f"Counting the newest polls: {state.phase or 'running'}",
-        )
 
 
 def say_what_is_shown(view: FleetView) -> None:
@@ -133,6 +119,6 @@ def say_what_is_shown(view: FleetView) -> None:
     newer = view.shown.newer_polls()
     if newer and view.coming:
         st.warning(newer + " Their view is being counted and replaces this one when ready.")
-        wait_for(view.coming)
+        follow_report(view.coming, "Counting the newest polls")
     elif newer:
         st.warning(newer + " Choose the live view above to see them.")

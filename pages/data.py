@@ -24,7 +24,9 @@ st.text(f"Database: {config.describe(url)}")
 version = data_version()
 with st.container(horizontal=True, key="summary"):
     for figure in data.summary_figures(data_summary(version)):
-        st.metric(figure.label, figure.value, help=figure.help or None, width=190)
+        # Instants are long: they get the width they need rather than being cut.
+        st.metric(figure.label, figure.value, help=figure.help or None,
+                  width="content" if len(figure.value) > 10 else 190)
 
 if "load_outcome" in st.session_state:
     outcome: uploads.LoadOutcome = st.session_state.pop("load_outcome")
@@ -69,12 +71,12 @@ if status or hours or zones:
         rejected = data.rejected_table(inputs)
         if not rejected.empty:
             st.warning(
-                f"{len(inputs.rejected):,} rows cannot be used and will be skipped; "
-                "all other rows load normally."
+                f"{text.count_of(len(inputs.rejected), 'row')} cannot be used and will be "
+                "skipped; all other rows load normally."
             )
             st.dataframe(rejected, hide_index=True, key="upload_rejected")
         kept = sum(s.kept for s in inputs.summaries)
-        if st.button(f"Load {kept:,} good {'row' if kept == 1 else 'rows'}", type="primary",
+        if st.button(f"Load {text.count_of(kept, 'good row')}", type="primary",
                      key="load_upload"):
             st.session_state["load_outcome"] = uploads.load(
                 database(), service(), inputs, progress=_progress_bar("loading")

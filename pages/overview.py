@@ -26,22 +26,25 @@ zones = overview.zone_options(report)
 
 def _write_filters() -> None:
     state = st.session_state
-    low, high = state["f_range"]
     chosen = filters.Filters(state["f_search"].strip(), tuple(sorted(state["f_zones"])),
-                             low, high, state["f_down"])
+                             float(state["f_min"]), float(state["f_max"]), state["f_down"])
     set_params(filters.filters_to_params(chosen), filters.FILTER_PARAMS)
 
 
 st.session_state["f_search"] = shared.search
 st.session_state["f_zones"] = [z for z in shared.zones if z in zones]
-st.session_state["f_range"] = (shared.pct_min, shared.pct_max)
+st.session_state["f_min"] = shared.pct_min
+st.session_state["f_max"] = shared.pct_max
 st.session_state["f_down"] = shared.down_last_hour
+# Two number fields rather than a range slider: each is named once to a screen reader.
 with st.container(horizontal=True, key="filters"):
     st.text_input("Search store id", key="f_search", placeholder="part of an id",
                   on_change=_write_filters, width=220)
     st.multiselect("Time zone", zones, key="f_zones", on_change=_write_filters, width=220)
-    st.slider("Weekly uptime %", min_value=0.0, max_value=100.0, step=1.0, format="%.0f",
-              key="f_range", on_change=_write_filters, width=220)
+    st.number_input("Weekly uptime from (%)", min_value=0.0, max_value=100.0, step=5.0,
+                    format="%.0f", key="f_min", on_change=_write_filters, width=150)
+    st.number_input("to (%)", min_value=0.0, max_value=100.0, step=5.0, format="%.0f",
+                    key="f_max", on_change=_write_filters, width=150)
 st.toggle("Only stores with downtime in the last hour", key="f_down", on_change=_write_filters)
 
 matching = filters.filter_stores(report, shared)
@@ -54,28 +57,26 @@ else:
 link_params = {k: v for k, v in st.query_params.to_dict().items() if k == live.REPORT_PARAM}
 
 with st.container(horizontal=True, key="headline"):
-    st.metric("Stores", f"{head.stores:,}", width=170)
+    st.metric("Stores", f"{head.stores:,}", width=160)
     st.metric("Uptime, last week",
               "no data" if head.fleet_uptime_pct is None else f"{head.fleet_uptime_pct:.1f} %",
-              width=170)
-    with st.container(width=200):
-        st.metric("Down in the last hour", f"{head.stores_down_last_hour:,}")
-        if head.stores_down_last_hour and not shared.down_last_hour:
-            st.page_link(
-                "pages/overview.py", label="Show these stores", icon=":material/filter_list:",
-                query_params={**st.query_params.to_dict(), "down": "hour"},
-            )
-    # A store id may hold markdown (`a.__b__`, `x:tada:`), which metrics render: the id
-    # goes in plain text under its number.
-    with st.container(width=220):
-        st.metric("Worst store's uptime, week",
-                  "none" if head.worst_store_uptime_pct is None
-                  else f"{head.worst_store_uptime_pct:.1f} %")
-        if head.worst_store:
-            st.text(head.worst_store)
-            st.page_link("pages/store.py", label="Open the worst store",
-                         icon=":material/open_in_new:",
-                         query_params={**link_params, "store_id": head.worst_store})
+              width=160)
+    st.metric("Down in the last hour", f"{head.stores_down_last_hour:,}", width=160)
+    st.metric("Worst store's uptime, week", "none" if head.worst_store_uptime_pct is None
+              else f"{head.worst_store_uptime_pct:.1f} %", width=200)
+# A store id may hold markdown (`a.__b__`, `x:tada:`), which metrics render: the id is
+# plain text, and links name what they open.
+if head.worst_store:
+    st.text(f"Worst store, last week: {head.worst_store}")
+with st.container(horizontal=True, key="headline_links"):
+    if head.stores_down_last_hour and not shared.down_last_hour:
+        st.page_link("pages/overview.py", icon=":material/filter_list:",
+                     label=f"Show the {head.stores_down_last_hour:,} stores down in the last hour",
+                     query_params={**st.query_params.to_dict(), "down": "hour"})
+    if head.worst_store:
+        st.page_link("pages/store.py", label="Open the worst store",
+                     icon=":material/open_in_new:",
+                     query_params={**link_params, "store_id": head.worst_store})
 
 bins = overview.uptime_bins(matching)
 st.plotly_chart(charts.uptime_histogram(bins), key="histogram")
@@ -97,7 +98,7 @@ event = st.dataframe(
         "store_id": st.column_config.TextColumn("Store"),
         "uptime_pct_week": st.column_config.ProgressColumn(
             "Uptime, week", min_value=0.0, max_value=100.0, format="%.1f%%",
-            color=charts.ACTIVE, width="small",
+            color=charts.ACTIVE, width="medium",
         ),
         "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.2f"),
         "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)", format="%.2f"),

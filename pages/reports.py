@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import data_version, database_guard, newest_poll, service
+from pages._common import data_version, follow_report, newest_poll, service
 from storemon_core.instants import InstantError
+from storemon_core.service.reports import ReportState
 from storemon_core.service.status import ReportStatus
-from storemon_core.views import reports
-
-POLL_SECONDS = 1.0
+from storemon_core.views import live, reports
 
 st.title("Reports")
 svc = service()
@@ -49,13 +48,20 @@ if report_id is None and not history.empty:
     report_id = str(history["report_id"].iloc[0])
 
 
-def show_running(report_id: str) -> None:
-    # A fragment reruns on its own, outside the router's guard.
-    with database_guard():
-        state = svc.get_report(report_id)
-        if state is None or state.status != ReportStatus.RUNNING:
-            st.rerun()
-        st.progress(min(max(float(state.progress or 0.0), 0.0), 1.0), text=state.phase or "running")
+def download_buttons(state: ReportState, key: str) -> None:
+    for label, text, suffix, kind in (
+        ("Download report CSV", state.csv, "", "primary"),
+        ("Download extended CSV", state.extended_csv, "_extended", "secondary"),
+    ):
+        st.download_button(
+            label,
+            data=(text or "").encode(),
+            file_name=f"report_{state.report_id}{suffix}.csv",
+            mime="text/csv",
+            key=f"{key}{suffix or '_csv'}",
+            on_click="ignore",
+            type=kind,
+        )
 
 
 def show_result(report_id: str, key: str) -> None:
@@ -65,33 +71,19 @@ def show_result(report_id: str, key: str) -> None:
         return
     st.text(f"Report {report_id}: {state.status}")
     if state.status == ReportStatus.RUNNING:
-        st.fragment(show_running, run_every=POLL_SECONDS)(report_id)
+        follow_report(report_id, "Counting")
     elif state.status == ReportStatus.FAILED:
         st.error("The report failed. Reason:")
         st.code(state.error or "unknown", language=None)
     else:
-        stores, seconds, as_of_col = st.columns(3)
-        stores.metric("Stores", f"{state.store_count:,}")
-        seconds.metric("Duration", f"{state.duration_seconds:.1f} s")
-        as_of_col.metric("As of (UTC)", f"{state.as_of:%Y-%m-%d %H:%M:%S}")
-        left, right = st.columns(2)
-        left.download_button(
-            "Download report CSV",
-            data=(state.csv or "").encode(),
-            file_name=f"report_{report_id}.csv",
-            mime="text/csv",
-            key=f"{key}_csv",
-            on_click="ignore",
-            type="primary",
-        )
-        right.download_button(
-            "Download extended CSV",
-            data=(state.extended_csv or "").encode(),
-            file_name=f"report_{report_id}_extended.csv",
-            mime="text/csv",
-            key=f"{key}_extended",
-            on_click="ignore",
-        )
+        with st.container(horizontal=True, key=f"{key}_figures"):
+            st.metric("Stores", f"{state.store_count:,}", width="content")
+            st.metric("Duration", f"{state.duration_seconds:.1f} s", width="content")
+            st.metric("As of (UTC)", f"{state.as_of:%Y-%m-%d %H:%M:%S}", width="content")
+        with st.container(horizontal=True, key=f"{key}_actions"):
+            download_buttons(state, key)
+            st.page_link("pages/overview.py", label="Show it in the Overview",
+                         icon=":material/dashboard:", query_params={live.REPORT_PARAM: report_id})
 
 
 if report_id is not None:
@@ -111,11 +103,9 @@ else:
         column_config={
             "report_id": st.column_config.TextColumn("Report"),
             "status": st.column_config.TextColumn("Status"),
-            "as_of": st.column_config.DatetimeColumn("As of (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-            "requested_at": st.column_config.DatetimeColumn(
-                "Requested (UTC)", format="YYYY-MM-DD HH:mm:ss"
-            ),
-            "duration_seconds": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
+            "as_of": st.column_config.DatetimeColumn("As of (UTC)", format="YYYY-MM-DD HH:mm"),
+            "requested_at": st.column_config.DatetimeColumn("Asked (UTC)", format="MM-DD HH:mm"),
+            "duration_seconds": st.column_config.NumberColumn("Secs", format="%.1f"),
             "store_count": st.column_config.NumberColumn("Stores", format="%d"),
             "error": st.column_config.TextColumn("Failure reason"),
         },

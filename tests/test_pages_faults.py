@@ -93,7 +93,7 @@ def test_store_ids_are_plain_text_on_the_overview(empty_db: str) -> None:
     open_database(empty_db).load(_hostile_fleet())
     wait_complete(empty_db, get_service(empty_db).trigger_report())
     at = open_page(PAGES[0])
-    assert "a.__bold__" in [t.value for t in at.text]  # the worst store, literally
+    assert "Worst store, last week: a.__bold__" in [t.value for t in at.text]  # literally
     for shown in _rendered_as_markdown(at):
         assert not any(store_id in shown for store_id in MARKDOWN_IDS), shown
 

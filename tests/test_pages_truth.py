@@ -134,7 +134,7 @@ def test_an_identical_reload_adds_nothing_and_says_so(empty_db: str) -> None:
     db = open_database(empty_db)
     first = _upload(open_page(PAGES[3]), REPEATED)
     said = _said(first)
-    assert "2 new polls of 2 read; 0 were already loaded." in said
+    assert "2 new polls of 2 read (0 already loaded)." in said
     assert "1 row rejected" in said
     assert "A report as of the newest poll is being made" in said
     reports_after_first = len(get_service(empty_db).list_reports(10))
@@ -142,7 +142,7 @@ def test_an_identical_reload_adds_nothing_and_says_so(empty_db: str) -> None:
 
     again = _upload(open_page(PAGES[3]), REPEATED)
     said = _said(again)
-    assert "No new polls: all 2 polls were already loaded." in said
+    assert "No new polls: 2 polls read, all already loaded." in said
     assert "1 rejected row already on record from an earlier load, not listed again." in said
     assert "no report was started" in said
     assert db.summary().polls == 2 and db.summary().rejected_rows == 1

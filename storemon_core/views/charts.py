@@ -175,14 +175,21 @@ def daily_figure(daily: pd.DataFrame) -> Any:
 
 
 def uptime_histogram(bins: pd.DataFrame) -> Any:
-    """Stores per bin of weekly uptime % (overview.uptime_bins), "no data" greyed."""
-    colours = [NO_DATA if pd.isna(low) else ACTIVE for low in bins["low"]]
+    """Stores per bin of weekly uptime % (overview.uptime_bins); "no data" greyed, apart."""
+    measured = bins["low"].notna()
+    width = float((bins["low"].diff().dropna()).iloc[0]) if measured.sum() > 1 else 5.0
+    # Bars sit on a number line; the stores with no data get a place of their own past 100.
+    no_data_at = 100.0 + 1.5 * width
+    centres = (bins["low"] + width / 2).where(measured, no_data_at)
     figure = go.Figure(
         go.Bar(
-            x=bins["bin"].tolist(),
+            x=centres.tolist(),
             y=bins["stores"].tolist(),
-            marker={"color": colours, "line": {"color": "white", "width": 1}},
-            hovertemplate="uptime %{x}<br>%{y} stores<extra></extra>",
+            width=width * 0.95,
+            customdata=bins["bin"].tolist(),
+            marker={"color": [ACTIVE if m else NO_DATA for m in measured],
+                    "line": {"color": "#808080", "width": [0 if m else 1 for m in measured]}},
+            hovertemplate="%{customdata}<br>%{y} stores<extra></extra>",
             name="stores",
         )
     )
@@ -190,8 +197,9 @@ def uptime_histogram(bins: pd.DataFrame) -> Any:
         height=300,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         title={"text": "Weekly uptime % across stores (business hours)"},
-        bargap=0.05,
     )
-    figure.update_xaxes(title_text="uptime last week", type="category")
+    ticks = [0, 20, 40, 60, 80, 100]
+    figure.update_xaxes(title_text="uptime last week (%)", range=[-1, no_data_at + width],
+                        tickvals=[*ticks, no_data_at], ticktext=[*map(str, ticks), "no data"])
     figure.update_yaxes(title_text="stores")
     return figure

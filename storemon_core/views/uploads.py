@@ -14,15 +14,12 @@ from typing import IO, TYPE_CHECKING
 
 from storemon_core.frames import Inputs
 from storemon_core.units import Progress
+from storemon_core.views.text import count_of
 
 if TYPE_CHECKING:
     from storemon_core.db.database import Database
     from storemon_core.db.loads import LoadStats
     from storemon_core.service.reports import ReportService
-
-
-def _count(n: int, thing: str) -> str:
-    return f"{n:,} {thing}" + ("" if n == 1 else "s")
 
 
 @dataclass(frozen=True)
@@ -37,21 +34,21 @@ class LoadOutcome:
         s = self.stats
         already = s.polls_read - s.polls_added
         if s.polls_read and not s.polls_added:
-            polls = f"No new polls: all {_count(s.polls_read, 'poll')} were already loaded."
+            polls = f"No new polls: {count_of(s.polls_read, 'poll')} read, all already loaded."
         else:
-            polls = (f"{_count(s.polls_added, 'new poll')} of {s.polls_read:,} read; "
-                     f"{already:,} were already loaded.")
+            polls = (f"{count_of(s.polls_added, 'new poll')} of {s.polls_read:,} read "
+                     f"({already:,} already loaded).")
         said = [polls]
         if s.stores_added:
-            said.append(f"{_count(s.stores_added, 'new store')}.")
+            said.append(f"{count_of(s.stores_added, 'new store')}.")
         if s.hours_stores or s.timezone_stores:
-            said.append(f"Business hours replaced for {_count(s.hours_stores, 'store')}, "
-                        f"time zones for {_count(s.timezone_stores, 'store')}.")
+            said.append(f"Business hours replaced for {count_of(s.hours_stores, 'store')}, "
+                        f"time zones for {count_of(s.timezone_stores, 'store')}.")
         if s.rejected:
-            said.append(f"{_count(s.rejected, 'row')} rejected (listed under the rows "
+            said.append(f"{count_of(s.rejected, 'row')} rejected (listed under the rows "
                         "rejected by loads).")
         if self.rejected_again:
-            said.append(f"{_count(self.rejected_again, 'rejected row')} already on record "
+            said.append(f"{count_of(self.rejected_again, 'rejected row')} already on record "
                         "from an earlier load, not listed again.")
         if self.report_id:
             said.append(f"A report as of the newest poll is being made ({self.report_id}); "
