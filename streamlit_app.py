@@ -54,6 +54,8 @@ if __name__ == "__main__":
     route()
 else:
     from storemon_core.service.api import routes
+    from storemon_core.views import charts
 
     declare_pages_folder_unused()
+    charts.prepare()
     app = st.App("streamlit_app.py", routes=routes())

@@ -123,7 +123,7 @@ def validated_uploads(*files: UploadedFile | None) -> Inputs | InputError:
 
 
 # How often a running report's progress is read; its end shows within this.
-FOLLOW_SECONDS = 0.5
+FOLLOW_SECONDS = 0.25
 
 
 @st.fragment(run_every=FOLLOW_SECONDS)

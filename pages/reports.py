@@ -6,7 +6,6 @@ import streamlit as st
 
 from pages._common import data_version, follow_report, newest_poll, service
 from storemon_core.instants import InstantError
-from storemon_core.service.reports import ReportState
 from storemon_core.service.status import ReportStatus
 from storemon_core.views import live, reports
 
@@ -41,22 +40,30 @@ else:
             st.error("No report was started: it cannot be made at this instant.")
             st.text(str(error))
 
-history = reports.history_table(svc.list_reports(50))
+recent = svc.list_reports(50)
+history = reports.history_table(recent)
 report_id = st.session_state.get("report_id")
 if report_id is None and not history.empty:
     # A reload loses session state; the newest report in the database stands in.
     report_id = str(history["report_id"].iloc[0])
 
 
-def download_buttons(state: ReportState, key: str) -> None:
-    for label, text, suffix, kind in (
-        ("Download report CSV", state.csv, "", "primary"),
-        ("Download extended CSV", state.extended_csv, "_extended", "secondary"),
+def _csv(report_id: str, extended: bool) -> bytes:
+    state = service().get_report(report_id)
+    text = None if state is None else (state.extended_csv if extended else state.csv)
+    return (text or "").encode()
+
+
+def download_buttons(report_id: str, key: str) -> None:
+    # The CSVs are read when a button is pressed, not on every run of the page.
+    for label, extended, suffix, kind in (
+        ("Download report CSV", False, "", "primary"),
+        ("Download extended CSV", True, "_extended", "secondary"),
     ):
         st.download_button(
             label,
-            data=(text or "").encode(),
-            file_name=f"report_{state.report_id}{suffix}.csv",
+            data=lambda extended=extended: _csv(report_id, extended),
+            file_name=f"report_{report_id}{suffix}.csv",
             mime="text/csv",
             key=f"{key}{suffix or '_csv'}",
             on_click="ignore",
@@ -65,23 +72,29 @@ def download_buttons(state: ReportState, key: str) -> None:
 
 
 def show_result(report_id: str, key: str) -> None:
-    state = svc.get_report(report_id)
-    if state is None:
+    shown = reports.outcome(recent, report_id)
+    if shown is None:
+        state = svc.get_report(report_id)
+        shown = None if state is None else reports.Outcome(
+            state.report_id, state.status, state.error, state.as_of, state.store_count,
+            state.duration_seconds)
+    if shown is None:
         st.warning("That report no longer exists.")
         return
-    st.text(f"Report {report_id}: {state.status}")
-    if state.status == ReportStatus.RUNNING:
+    st.text(f"Report {report_id}: {shown.status}")
+    if shown.status == ReportStatus.RUNNING:
         follow_report(report_id, "Counting")
-    elif state.status == ReportStatus.FAILED:
+    elif shown.status == ReportStatus.FAILED:
         st.error("The report failed. Reason:")
-        st.code(state.error or "unknown", language=None)
+        st.code(shown.error or "unknown", language=None)
     else:
         with st.container(horizontal=True, key=f"{key}_figures"):
-            st.metric("Stores", f"{state.store_count:,}", width="content")
-            st.metric("Duration", f"{state.duration_seconds:.1f} s", width="content")
-            st.metric("As of (UTC)", f"{state.as_of:%Y-%m-%d %H:%M:%S}", width="content")
+            st.metric("Stores", f"{shown.store_count or 0:,}", width="content")
+            st.metric("Duration", f"{shown.duration_seconds or 0:.1f} s", width="content")
+            as_of = "none" if shown.as_of is None else f"{shown.as_of:%Y-%m-%d %H:%M:%S}"
+            st.metric("As of (UTC)", as_of, width="content")
         with st.container(horizontal=True, key=f"{key}_actions"):
-            download_buttons(state, key)
+            download_buttons(report_id, key)
             st.page_link("pages/overview.py", label="Show it in the Overview",
                          icon=":material/dashboard:", query_params={live.REPORT_PARAM: report_id})
 

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import io
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +21,7 @@ from storemon_core.db.database import open_database
 from storemon_core.service.reports import get_service
 from storemon_core.views import uploads
 from tests.builders import wait_until
+from tests.pages_app import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -43,46 +38,6 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 Page = playwright_api.Page
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _serve(url: str, log_dir: Path) -> Iterator[str]:
-    """`streamlit run` on a free port against the database at `url`; yields its base URL."""
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url, "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false"}
-    streamlit = shutil.which("streamlit", path=str(Path(sys.executable).parent)) or "streamlit"
-    log = (log_dir / "server.log").open("w")
-    proc = subprocess.Popen(
-        [streamlit, "run", "streamlit_app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, "streamlit exited; see its log"
-            try:
-                if httpx.get(f"{base}/_stcore/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "streamlit did not start"
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     """The app on a temporary SQLite sample database."""
@@ -92,7 +47,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
     outcome = uploads.load_sample_data(db, get_service(url), stores=30, days=9, seed=5)
     assert outcome.report_id is not None
     get_service(url).wait(outcome.report_id)
-    with _serve(url, tmp_path_factory.mktemp("log")) as base:
+    with serve(url, tmp_path_factory.mktemp("log")) as base:
         yield base, url
 
 
@@ -286,7 +241,7 @@ def test_each_page_opens_at_its_own_url_on_a_fresh_server(
 ) -> None:
     # A fresh server: before any session has run the router, Streamlit would
     # take the pages/ folder for the page list (see streamlit_app.py).
-    with _serve(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path) as base:
+    with serve(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path) as base:
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         tab = context.new_page()
         tab.goto(f"{base}/{path}")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import Any
 
 import pandas as pd
 
@@ -10,6 +12,39 @@ from storemon_core.instants import FIRST_YEAR, LAST_YEAR, as_utc_instant
 
 # The dates the as-of widget offers: every instant in range, and no other.
 AS_OF_DATES = (date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the Reports page says of one report: no CSVs, which are read on download."""
+
+    report_id: str
+    status: str
+    error: str | None
+    as_of: pd.Timestamp | None
+    store_count: int | None
+    duration_seconds: float | None
+
+
+def outcome(recent: pd.DataFrame, report_id: str) -> Outcome | None:
+    """The report among ReportService.list_reports rows; None when it is not there."""
+    rows = recent[recent["report_id"] == report_id]
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+
+    def present(value: Any) -> Any:
+        return None if pd.isna(value) else value
+
+    count, seconds = present(row["store_count"]), present(row["duration_seconds"])
+    return Outcome(
+        report_id=str(row["report_id"]),
+        status=str(row["status"]),
+        error=present(row["error"]),
+        as_of=None if present(row["as_of"]) is None else pd.Timestamp(row["as_of"]),
+        store_count=None if count is None else int(count),
+        duration_seconds=None if seconds is None else float(seconds),
+    )
+
 
 _HISTORY_COLUMNS = [
     "report_id",
