@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages._common import data_version, set_params
 from pages._view import fleet_view, say_what_is_shown
-from storemon_core.views import charts, filters, live, overview
+from storemon_core.views import charts, filters, live, overview, text
 
 st.title("Fleet overview")
 view = fleet_view(data_version())
@@ -15,7 +15,7 @@ if view is None or view.report is None:
     st.info("No polls are loaded yet. Load data on the Data page first.")
     st.page_link("pages/data.py", label="Open the Data page", icon=":material/database:")
     st.stop()
-report = view.report
+report = overview.with_freshness(view.report, view.shown.as_of)
 say_what_is_shown(view)
 
 # The URL is the source of truth (a shared link, Back, the links below); the widgets
@@ -27,7 +27,8 @@ zones = overview.zone_options(report)
 def _write_filters() -> None:
     state = st.session_state
     chosen = filters.Filters(state["f_search"].strip(), tuple(sorted(state["f_zones"])),
-                             float(state["f_min"]), float(state["f_max"]), state["f_down"])
+                             float(state["f_min"]), float(state["f_max"]), state["f_down"],
+                             float(state["f_quiet"]), float(state.get("f_unobs", 0.0)))
     set_params(filters.filters_to_params(chosen), filters.FILTER_PARAMS)
 
 
@@ -36,6 +37,8 @@ st.session_state["f_zones"] = [z for z in shared.zones if z in zones]
 st.session_state["f_min"] = shared.pct_min
 st.session_state["f_max"] = shared.pct_max
 st.session_state["f_down"] = shared.down_last_hour
+st.session_state["f_quiet"] = shared.quiet_hours
+st.session_state["f_unobs"] = shared.unobserved_min
 # Two number fields rather than a range slider: each is named once to a screen reader.
 with st.container(horizontal=True, key="filters"):
     st.text_input("Search store id", key="f_search", placeholder="part of an id",
@@ -45,13 +48,18 @@ with st.container(horizontal=True, key="filters"):
                     format="%.0f", key="f_min", on_change=_write_filters, width=150)
     st.number_input("to (%)", min_value=0.0, max_value=100.0, step=5.0, format="%.0f",
                     key="f_max", on_change=_write_filters, width=150)
+    st.number_input("Last poll at least (h) ago", min_value=0.0, step=1.0, format="%.0f",
+                    key="f_quiet", on_change=_write_filters, width=190)
+    if "unobserved_pct_week" in report.columns:
+        st.number_input("Unobserved at least (%)", min_value=0.0, max_value=100.0, step=5.0,
+                        format="%.0f", key="f_unobs", on_change=_write_filters, width=190)
 st.toggle("Only stores with downtime in the last hour", key="f_down", on_change=_write_filters)
 
 matching = filters.filter_stores(report, shared)
 head = overview.headline(matching)
 if shared.any:
-    st.caption(f"The numbers below are of the {len(matching):,} stores matching the "
-               f"filters, out of {len(report):,}.")
+    st.caption(f"The numbers below are of the {text.count_of(len(matching), 'store')} "
+               f"matching the filters, out of {len(report):,}.")
 else:
     st.caption("The numbers below are fleet-wide.")
 link_params = {k: v for k, v in st.query_params.to_dict().items() if k == live.REPORT_PARAM}
@@ -102,8 +110,12 @@ event = st.dataframe(
         ),
         "downtime_last_week": st.column_config.NumberColumn("Down, week (h)", format="%.2f"),
         "downtime_last_hour": st.column_config.NumberColumn("Down, hour (min)", format="%.2f"),
+        "unobserved_pct_week": st.column_config.NumberColumn(
+            "Unobserved, week", format="%.0f%%",
+            help="share of the week's business hours with no poll within an hour"),
+        "hours_since_poll": st.column_config.NumberColumn(
+            "Since last poll (h)", format="%.1f", help="before the instant shown"),
         "last_status": st.column_config.TextColumn("Last status"),
-        "timezone_str": st.column_config.TextColumn("Time zone"),
     },
 )
 if event.selection.rows:

@@ -82,6 +82,8 @@ st.dataframe(
         "uptime": st.column_config.NumberColumn("Up", format="%.2f"),
         "downtime": st.column_config.NumberColumn("Down", format="%.2f"),
         "business_hours": st.column_config.NumberColumn("Open", format="%.2f"),
+        "unobserved": st.column_config.NumberColumn(
+            "Unobserved", format="%.2f", help="counted as up or down, but no poll within an hour"),
         "polls": st.column_config.NumberColumn("In-hours polls", format="%d"),
     },
 )
@@ -118,5 +120,7 @@ else:
                 f"End ({zone_label})", format="YYYY-MM-DD HH:mm:ss"
             ),
             "duration_hours": st.column_config.NumberColumn("Duration (h)", format="%.2f"),
+            "observed_hours": st.column_config.NumberColumn(
+                "Observed (h)", format="%.2f", help="of it within an hour of a poll"),
         },
     )

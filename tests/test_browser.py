@@ -197,7 +197,7 @@ def test_back_returns_to_the_filtered_overview(browser: Any, server: tuple[str, 
     _open(tab, f"{base}/?down=hour&max=99")
 
     def filtered_view() -> tuple[str, str, bool]:
-        matching = tab.get_by_text("stores matching the filters", exact=False)
+        matching = tab.get_by_text("matching the filters", exact=False)
         matching.wait_for(timeout=WAIT_MS)
         to = tab.get_by_label("to (%)").input_value()
         down = tab.get_by_role("switch", name="Only stores with downtime in the last hour")

@@ -365,3 +365,38 @@ def test_driver_errors_become_database_unavailable(tmp_path: Path) -> None:
         failures.opened(f"sqlite:///{blocked}/x.db", open_in_a_file)
     with pytest.raises(NotADirectoryError):
         failures.opened(url, open_in_a_file)  # not SQLite: not the database's folder
+
+
+def test_unobserved_time_is_drawn_as_its_own_state_once_the_engine_gives_it() -> None:
+    plain = _timeline()
+    assert "Active, unobserved (open)" not in [t.name for t in charts.timeline_figure(plain).data]
+    segments = plain.segments.assign(observed=[True, False, False])
+    seen = _Timeline(plain.store_id, plain.timezone, segments, plain.polls)
+    traces = {t.name: t for t in charts.timeline_figure(seen).data}
+    # the unobserved hour and a half keeps its status (inactive), crossed, and says why
+    unobserved = traces["Inactive, unobserved (open)"]
+    assert unobserved.x[0] == pytest.approx(5_400_000)
+    assert unobserved.marker.pattern.shape == "x"
+    assert "no poll came within an hour" in unobserved.hovertemplate
+    assert "Inactive (open)" not in traces and "Active, unobserved (open)" not in traces
+
+
+def test_freshness_and_unobserved_share_filter_the_overview(report: pd.DataFrame) -> None:
+    as_of = pd.Timestamp("2023-01-25 18:00", tz="UTC")
+    last = ["2023-01-25 17:30", "2023-01-24 12:00", "2023-01-25 18:00", "2023-01-20 18:00"]
+    fresh = overview.with_freshness(report.assign(last_poll_utc=pd.to_datetime(last, utc=True)),
+                                    as_of)
+    assert list(fresh["hours_since_poll"]) == [0.5, 30.0, 0.0, 120.0]
+    assert "unobserved_pct_week" not in fresh.columns  # until the engine counts it
+    quiet = filters.parse_filters({"quiet": "24"})
+    assert list(filters.filter_stores(fresh, quiet)["store_id"]) == ["b2", "d4"]
+    counted = report.assign(last_poll_utc=pd.to_datetime(last, utc=True),
+                            business_hours_last_week=[100.0, 100.0, 0.0, 100.0],
+                            unobserved_last_week=[0.0, 50.0, 0.0, 100.0])
+    shares = overview.with_freshness(counted, as_of)["unobserved_pct_week"]
+    assert list(shares.fillna(-1)) == [0.0, 50.0, -1, 100.0]
+    mostly_guessed = filters.parse_filters({"unobs": "50"})
+    assert filters.filters_to_params(mostly_guessed) == {"unobs": "50"}
+    assert list(filters.filter_stores(overview.with_freshness(counted, as_of),
+                                      mostly_guessed)["store_id"]) == ["b2", "d4"]
+    assert "unobserved_pct_week" in overview.store_table(overview.with_freshness(counted, as_of))

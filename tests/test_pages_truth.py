@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from storemon_core.db.database import open_database
-from storemon_core.service import reports as report_service
-from storemon_core.service.reports import get_service
+from storemon_core.frames import Inputs
+from storemon_core.service.reports import ReportService, get_service
 from storemon_core.service.status import ReportStatus
 from storemon_core.views import live
+from tests import builders
 from tests.pages_app import PAGES, open_page, shown_report_row, table, texts, wait_complete
 
 pytest_plugins = ["tests.pages_fixtures"]
@@ -67,15 +68,15 @@ def test_a_back_dated_report_changes_nothing_until_it_is_chosen(use_loaded: str)
 
 @pytest.fixture
 def held_reports(monkeypatch: pytest.MonkeyPatch) -> Iterator[threading.Event]:
-    """Reports wait for the returned event before counting (a slow fleet, held still)."""
+    """Reports wait for the returned event before reading their polls (a slow fleet)."""
     release = threading.Event()
-    count = report_service.uptime_report
+    read = ReportService._read_inputs
 
-    def held(*args: Any, **kwargs: Any) -> Any:
+    def held(service: ReportService, as_of_us: int) -> Any:
         release.wait(60)
-        return count(*args, **kwargs)
+        return read(service, as_of_us)
 
-    monkeypatch.setattr(report_service, "uptime_report", held)
+    monkeypatch.setattr(ReportService, "_read_inputs", held)
     yield release
     release.set()
 
@@ -157,3 +158,17 @@ def test_no_report_after_a_load_when_turned_off(
     said = _said(_upload(open_page(PAGES[3]), REPEATED))
     assert "2 new polls" in said and "no report was started" in said
     assert get_service(empty_db).list_reports(10).empty
+
+
+def test_the_overview_shows_and_filters_time_since_the_last_poll(empty_db: str) -> None:
+    stamps = pd.date_range("2024-11-05 00:00", "2024-11-06 12:00", freq="h", tz="UTC")
+    rows = [("busy-1", str(t), "active") for t in stamps]
+    rows += [("quiet-1", str(t), "active") for t in stamps[stamps <= stamps[-1] - pd.Timedelta(
+        hours=30)]]
+    open_database(empty_db).load(Inputs(polls=builders.polls(*rows)))
+    at = open_page(PAGES[0], quiet="24")
+    shown = table(at, "stores_table")
+    assert list(shown["store_id"]) == ["quiet-1"]
+    assert shown["hours_since_poll"].iloc[0] == pytest.approx(30.0)
+    assert "of the 1 store matching the filters, out of 2" in _said(at)
+    assert at.number_input(key="f_quiet").value == 24

@@ -23,9 +23,15 @@ NO_DATA = "#E8E8E8"
 SEGMENT_STYLES: dict[str, tuple[str, str, str]] = {
     "active": ("Active (open)", ACTIVE, ""),
     "inactive": ("Inactive (open)", INACTIVE, "/"),
+    # Unobserved: business time farther than an hour from every in-hours poll. It
+    # keeps the colour of the status the rule gives it, crossed, so the bars still
+    # add up to the report's numbers while nobody takes them for a measurement.
+    "active unobserved": ("Active, unobserved (open)", ACTIVE, "x"),
+    "inactive unobserved": ("Inactive, unobserved (open)", INACTIVE, "x"),
     "unknown": ("No data (open)", NO_DATA, "."),
     "closed": ("Closed", CLOSED, ""),
 }
+UNOBSERVED_NOTE = "<br>no poll came within an hour: the status is the rule's guess"
 
 # (active, in business hours) -> (legend label, colour, marker symbol)
 POLL_STYLES: dict[tuple[bool, bool], tuple[str, str, str]] = {
@@ -60,9 +66,15 @@ def _duration_text(seconds: float) -> str:
 
 
 def segment_states(segments: pd.DataFrame) -> pd.Series:
-    """'closed' outside business hours, else the interpolated status."""
+    """'closed' outside business hours, else the interpolated status, marked
+    'unobserved' where the engine says no in-hours poll came within an hour
+    (segments with an `observed` column)."""
     in_hours = segments["in_business_hours"].astype(bool)
-    return segments["status"].astype(str).where(in_hours, "closed")
+    states = segments["status"].astype(str)
+    if "observed" in segments.columns:
+        guessed = ~segments["observed"].astype(bool) & states.isin(["active", "inactive"])
+        states = states.where(~guessed, states + " unobserved")
+    return states.where(in_hours, "closed")
 
 
 def timeline_figure(timeline: TimelineLike, local: bool = True) -> Any:
@@ -102,7 +114,9 @@ def timeline_figure(timeline: TimelineLike, local: bool = True) -> Any:
                 customdata=custom,
                 hovertemplate=(
                     f"<b>{label}</b><br>start %{{customdata[0]}}<br>end %{{customdata[1]}}"
-                    f"<br>duration %{{customdata[2]}}<br>{zone_label}<extra></extra>"
+                    f"<br>duration %{{customdata[2]}}<br>{zone_label}"
+                    + (UNOBSERVED_NOTE if state.endswith("unobserved") else "")
+                    + "<extra></extra>"
                 ),
             )
         )

@@ -19,6 +19,8 @@ class Filters:
     pct_min: float = 0.0
     pct_max: float = 100.0
     down_last_hour: bool = False  # only stores with downtime in the last hour
+    quiet_hours: float = 0.0  # only stores whose last poll is at least this old
+    unobserved_min: float = 0.0  # only stores with at least this % of the week unobserved
 
     @property
     def full_range(self) -> bool:
@@ -56,7 +58,10 @@ def parse_filters(params: Mapping[str, Any]) -> Filters:
     if low > high:
         low, high = high, low
     down = str(first_value(params.get("down")) or "") == "hour"
-    return Filters(search=search, zones=zones, pct_min=low, pct_max=high, down_last_hour=down)
+    quiet = min(max(_number(first_value(params.get("quiet")), 0.0), 0.0), 24.0 * 365)
+    unobserved = min(max(_number(first_value(params.get("unobs")), 0.0), 0.0), 100.0)
+    return Filters(search=search, zones=zones, pct_min=low, pct_max=high, down_last_hour=down,
+                   quiet_hours=quiet, unobserved_min=unobserved)
 
 
 def filters_to_params(filters: Filters) -> dict[str, str]:
@@ -72,11 +77,15 @@ def filters_to_params(filters: Filters) -> dict[str, str]:
         params["max"] = f"{filters.pct_max:g}"
     if filters.down_last_hour:
         params["down"] = "hour"
+    if filters.quiet_hours > 0.0:
+        params["quiet"] = f"{filters.quiet_hours:g}"
+    if filters.unobserved_min > 0.0:
+        params["unobs"] = f"{filters.unobserved_min:g}"
     return params
 
 
 # Every query parameter the filters own: the rest of a URL (the chosen report) stays.
-FILTER_PARAMS = ("q", "tz", "min", "max", "down")
+FILTER_PARAMS = ("q", "tz", "min", "max", "down", "quiet", "unobs")
 
 
 def filter_stores(report: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -92,4 +101,8 @@ def filter_stores(report: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         mask &= pct.between(filters.pct_min, filters.pct_max) & pct.notna()
     if filters.down_last_hour:
         mask &= report["downtime_last_hour"].astype("float64") > 0
+    if filters.quiet_hours > 0.0 and "hours_since_poll" in report.columns:
+        mask &= report["hours_since_poll"] >= filters.quiet_hours
+    if filters.unobserved_min > 0.0 and "unobserved_pct_week" in report.columns:
+        mask &= report["unobserved_pct_week"] >= filters.unobserved_min
     return report[mask]

@@ -22,14 +22,16 @@ PCT_COLUMNS = {
     "uptime_pct_week": ("uptime_last_week", "downtime_last_week"),
 }
 
-# Few enough to fit an 800 px wide screen; the Store page has the rest.
+# Few enough to fit an 800 px wide screen; the Store page has the rest. The
+# unobserved share is there once the report carries unobserved time.
 STORE_TABLE_COLUMNS = [
     "store_id",
     "uptime_pct_week",
     "downtime_last_week",
     "downtime_last_hour",
+    "unobserved_pct_week",
+    "hours_since_poll",
     "last_status",
-    "timezone_str",
 ]
 
 BIN_WIDTH = 5.0
@@ -55,6 +57,20 @@ def with_uptime_pct(report: pd.DataFrame) -> pd.DataFrame:
         observed = upv + pd.to_numeric(out[down], errors="coerce").astype("float64")
         pct_values = (upv / observed.where(observed > 0)) * 100.0
         out[pct] = pct_values.clip(0.0, 100.0)
+    return out
+
+
+def with_freshness(report: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Add how long before `as_of` each store's last poll came (hours) and, when the
+    report has unobserved time, the share of the week's business hours it is (%)."""
+    out = report.copy()
+    last = pd.to_datetime(out["last_poll_utc"], utc=True)
+    out["hours_since_poll"] = ((as_of - last).dt.total_seconds() / 3600.0).clip(lower=0.0)
+    if "unobserved_last_week" in out.columns:
+        business = out["business_hours_last_week"].astype("float64")
+        unobserved = out["unobserved_last_week"].astype("float64")
+        out["unobserved_pct_week"] = (unobserved / business.where(business > 0) * 100.0).clip(
+            0.0, 100.0)
     return out
 
 

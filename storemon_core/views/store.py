@@ -93,7 +93,7 @@ def windows_table(report_row: pd.DataFrame) -> pd.DataFrame:
     """The store's report row as one line per window (fits a narrow screen), rounded
     like the CSV: minutes for the hour, hours for the day and the week."""
     row = report_row.iloc[0]
-    return pd.DataFrame({
+    table = pd.DataFrame({
         "window": [f"{label} ({unit})" for _, label, unit in WINDOWS],
         "uptime": [round(float(row[f"uptime_last_{w}"]), 2) for w, _, _ in WINDOWS],
         "downtime": [round(float(row[f"downtime_last_{w}"]), 2) for w, _, _ in WINDOWS],
@@ -101,6 +101,10 @@ def windows_table(report_row: pd.DataFrame) -> pd.DataFrame:
                            for w, _, _ in WINDOWS],
         "polls": [int(row[f"polls_last_{w}"]) for w, _, _ in WINDOWS],
     })
+    if "unobserved_last_week" in report_row.columns:  # once the engine counts it
+        table.insert(4, "unobserved", [round(float(row[f"unobserved_last_{w}"]), 2)
+                                       for w, _, _ in WINDOWS])
+    return table
 
 
 def timeline_text(timeline: StoreTimeline) -> str:
@@ -112,6 +116,9 @@ def timeline_text(timeline: StoreTimeline) -> str:
     names = {"active": "active", "inactive": "inactive", "unknown": "no data"}
     parts = [f"{names.get(str(state), str(state))} {value:.1f} h"
              for state, value in by_state.items() if value > 0]
+    if "observed" in segments.columns:
+        unseen = float(hours[in_hours & ~segments["observed"].astype(bool)].sum())
+        parts.append(f"{unseen:.1f} h of it unobserved (no poll within an hour)")
     polls = timeline.polls
     open_polls = int(polls["in_business_hours"].astype(bool).sum())
     said = ", ".join(parts) if parts else "no business hours"
@@ -138,13 +145,16 @@ def incidents_table(incidents: pd.DataFrame, timezone: str | None,
     """Incidents in the chosen order (INCIDENT_ORDERS) with times in the chosen zone."""
     columns, ascending = INCIDENT_ORDERS[order]
     ordered = incidents.sort_values(columns, ascending=ascending, kind="mergesort")
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "start": to_display_time(ordered["start"], timezone),
             "end": to_display_time(ordered["end"], timezone),
             "duration_hours": ordered["duration_hours"].astype("float64").round(2),
         }
-    ).reset_index(drop=True)
+    )
+    if "observed_hours" in ordered.columns:  # once the engine says how much was seen
+        table["observed_hours"] = ordered["observed_hours"].astype("float64").round(2)
+    return table.reset_index(drop=True)
 
 
 def csv_row(csv_text: str, store_id: str) -> pd.DataFrame:
