@@ -77,7 +77,12 @@ def wait_complete(url: str, report_id: str) -> None:
 
 
 # Read-only tables carry no element id in AppTest, so they are found by a column.
-_TABLE_COLUMNS = {"report_row": "window", "upload_rejected": "reason", "business_hours": "open"}
+_TABLE_COLUMNS = {
+    "report_row": "window",
+    "upload_rejected": "reason",
+    "business_hours": "open",
+    "incidents": "duration_hours",
+}
 
 
 def table(at: AppTest, key: str) -> pd.DataFrame:

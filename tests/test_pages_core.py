@@ -400,3 +400,9 @@ def test_freshness_and_unobserved_share_filter_the_overview(report: pd.DataFrame
     assert list(filters.filter_stores(overview.with_freshness(counted, as_of),
                                       mostly_guessed)["store_id"]) == ["b2", "d4"]
     assert "unobserved_pct_week" in overview.store_table(overview.with_freshness(counted, as_of))
+
+
+def test_legends_list_only_what_occurs() -> None:
+    daily = pd.DataFrame({"local_date": [pd.Timestamp("2023-01-23").date()],
+                          "uptime_hours": [8.0], "downtime_hours": [0.0], "business_hours": [8.0]})
+    assert [t.name for t in charts.daily_figure(daily).data] == ["Uptime (h)"]

@@ -172,3 +172,29 @@ def test_the_overview_shows_and_filters_time_since_the_last_poll(empty_db: str) 
     assert shown["hours_since_poll"].iloc[0] == pytest.approx(30.0)
     assert "of the 1 store matching the filters, out of 2" in _said(at)
     assert at.number_input(key="f_quiet").value == 24
+
+
+def test_the_store_page_says_hours_zone_and_week_and_orders_incidents(empty_db: str) -> None:
+    # Open 09:00-17:00 on Mondays, no zone on file; down twice on Monday 2024-11-04.
+    polls = builders.polls(
+        ("only-store-7", "2024-11-04 15:00", "active"),
+        ("only-store-7", "2024-11-04 16:00", "inactive"),
+        ("only-store-7", "2024-11-04 18:00", "active"),
+        ("only-store-7", "2024-11-04 19:00", "inactive"),
+        ("only-store-7", "2024-11-04 21:00", "inactive"),
+    )
+    hours = builders.hours(("only-store-7", 0, "09:00", "17:00"))
+    open_database(empty_db).load(Inputs(polls=polls, business_hours=hours))
+    at = open_page(PAGES[2], store_id="store-7")  # the only match opens at once
+    assert at.query_params["store_id"] == "only-store-7"
+    said = _said(at)
+    assert "Time zone: America/Chicago, assumed: none on file" in said
+    assert "Week 2024-10-28 16:00 to 2024-11-04 15:00:00 (America/Chicago)" in said
+    assert list(table(at, "business_hours")["open"]) == ["09:00–17:00"] + ["closed"] * 6
+    longest = table(at, "incidents")
+    assert list(longest["duration_hours"]) == sorted(longest["duration_hours"], reverse=True)
+    at.segmented_control(key="incident_order").set_value("Oldest first").run()
+    oldest = table(at, "incidents")
+    assert list(oldest["start"]) == sorted(oldest["start"]) and len(oldest) == len(longest) == 2
+    at.segmented_control(key="time_mode").set_value("UTC").run()
+    assert "Week 2024-10-28 21:00 to 2024-11-04 21:00:00 (UTC)" in _said(at)
