@@ -161,7 +161,7 @@ def lay_out(
     window_start, window_end = windows(zones, as_of_us)
     window_end = np.minimum(window_end, as_of_us)
     window_start = np.minimum(window_start, window_end)
-    # SPEC: a store takes part when its window has begun by as_of and it has a
+    # docs/counting.md: a store takes part when its window has begun by as_of and it has a
     # poll at or before the window's end.
     if bool((window_end == as_of_us).all()):
         polled = np.bincount(codes, minlength=len(ids)) > 0

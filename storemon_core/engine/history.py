@@ -1,4 +1,4 @@
-"""History: every store's period, day by day (SPEC "History: any period, day by day").
+"""History: every store's period, day by day (docs/counting.md "History: the period report").
 
 The period is laid out like the report, on lanes, with each store's window its
 own local dates: from local midnight at the start of `first` to local midnight
@@ -39,7 +39,7 @@ DAY_TOTAL_COLUMNS = [
     "store_id", "date", "business_us", "uptime_us", "downtime_us", "unobserved_us", "polls",
     "first_poll_utc", "last_poll_utc", "near_start", "near_end",
 ]
-# SPEC's daily and period CSVs (hours).
+# The daily and period CSVs' columns (docs/formats.md, hours).
 DAILY_COLUMNS = ["store_id", "date", "business_hours", "uptime", "downtime", "unobserved",
                  "polls"]
 PERIOD_COLUMNS = ["store_id", "business_hours", "uptime", "downtime", "unobserved",
@@ -51,7 +51,7 @@ _HOURS = {"business_us": "business_hours", "uptime_us": "uptime", "downtime_us":
 
 @dataclass(frozen=True)
 class History:
-    """A period's answer: its rows day by day and per store, as SPEC's CSVs hold them."""
+    """A period's answer: its rows day by day and per store, as the period report's CSVs hold them."""
 
     period: Period
     daily: pd.DataFrame  # DAILY_COLUMNS
@@ -69,7 +69,7 @@ def history(
 ) -> History:
     """Every store's period first ... last as of `as_of` (default: the newest poll).
 
-    Raises PeriodError (a ValueError) for a period SPEC calls an error and
+    Raises PeriodError (a ValueError) for a period docs/counting.md calls an error and
     InstantError for an as-of out of range.
     """
     chosen = period_for(polls, first, last, as_of)

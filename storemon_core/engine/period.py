@@ -1,4 +1,4 @@
-"""A period of local dates and its as-of instant (SPEC "History"), checked once.
+"""A period of local dates and its as-of instant (docs/counting.md "History: the period report"), checked once.
 
 Every surface (CLI, HTTP, pages) takes a period as text; reading it here gives
 them the same refusals in the same words.
@@ -78,7 +78,7 @@ def dates_of(first: str | date, last: str | date) -> tuple[date, date]:
 def period_of(first: str | date, last: str | date,
               as_of: str | datetime | pd.Timestamp) -> Period:
     """A checked period: first <= last, at most MAX_PERIOD_DAYS, and first no later
-    than the UTC date of as_of (SPEC: otherwise no store could have a window)."""
+    than the UTC date of as_of (otherwise no store could have a window)."""
     first_date, last_date = dates_of(first, last)
     stamp = as_utc_instant(as_of)
     if first_date > stamp.date():

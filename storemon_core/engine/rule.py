@@ -20,7 +20,7 @@ from storemon_core.engine.fleet import Fleet
 from storemon_core.engine.intervals import IntervalSet
 from storemon_core.units import I64, US_PER_HOUR
 
-# SPEC "Unobserved time": business time farther than this from every poll the
+# docs/counting.md "Unobserved time": business time farther than this from every poll the
 # rule uses is unobserved (still counted, but reported as a guess).
 OBSERVATION_REACH_US = US_PER_HOUR
 
@@ -149,7 +149,7 @@ def clock(hours: IntervalSet, spans: StatusSpans, totals: RunningTotals, points:
     `totals` are `spans.running_totals()`, shared by every reading. A point lies in
     the last span starting at or before it. On a lane without spans every reading
     is the total of the spans before the lane, so its stretches count business
-    time only: no uptime, downtime or observed time, as SPEC.md says.
+    time only: no uptime, downtime or observed time, as docs/counting.md says.
     """
     business = hours.measure_before(points)
     if len(spans.starts) == 0:

@@ -1,7 +1,7 @@
-"""A period's CSVs (SPEC.md "History"): day by day, and one row per store.
+"""A period's CSVs (docs/formats.md "The period report"): day by day, and one row per store.
 
 Rows are written in the order given: `daily_frame` and `period_frame` (engine)
-give them in SPEC's order, by store_id as text, then date.
+give them in the documented order, by store_id as text, then date.
 """
 
 from __future__ import annotations
