@@ -51,7 +51,7 @@ _HOURS = {"business_us": "business_hours", "uptime_us": "uptime", "downtime_us":
 
 @dataclass(frozen=True)
 class History:
-    """A period's answer: its rows day by day and per store, as the period report's CSVs hold them."""
+    """A period's answer: its rows day by day and per store, as the period CSVs hold them."""
 
     period: Period
     daily: pd.DataFrame  # DAILY_COLUMNS

@@ -1,4 +1,4 @@
-"""A period of local dates and its as-of instant (docs/counting.md "History: the period report"), checked once.
+"""A period of local dates and its as-of instant (docs/counting.md "History"), checked once.
 
 Every surface (CLI, HTTP, pages) takes a period as text; reading it here gives
 them the same refusals in the same words.
