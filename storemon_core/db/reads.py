@@ -287,7 +287,9 @@ def summary_of(conn: Connection, label: str) -> DataSummary:
         )
         return int(conn.execute(select(func.count()).select_from(lacking.subquery())).scalar_one())
 
-    oldest, newest = conn.execute(select(func.min(polls.c.ts), func.max(polls.c.ts))).one()
+    # Two queries: SQLite answers MIN or MAX alone from the ts index, both at once by a scan.
+    oldest = conn.execute(select(func.min(polls.c.ts))).scalar()
+    newest = conn.execute(select(func.max(polls.c.ts))).scalar()
     polled_stores = conn.execute(
         select(func.count()).select_from(select(stores.c.id).where(polled).subquery())
     ).scalar_one()
