@@ -227,6 +227,7 @@ def _timeline() -> _Timeline:
             "end": [t("2023-01-23 15:00"), t("2023-01-23 16:30"), t("2023-01-23 23:00")],
             "in_business_hours": [True, True, False],
             "status": ["active", "inactive", "unknown"],
+            "unobserved": [False, False, False],
         }
     )
     polls = pd.DataFrame(
@@ -368,10 +369,10 @@ def test_driver_errors_become_database_unavailable(tmp_path: Path) -> None:
         failures.opened(url, open_in_a_file)  # not SQLite: not the database's folder
 
 
-def test_unobserved_time_is_drawn_as_its_own_state_once_the_engine_gives_it() -> None:
+def test_unobserved_time_is_drawn_as_its_own_state() -> None:
     plain = _timeline()
     assert "Active, unobserved (open)" not in [t.name for t in charts.timeline_figure(plain).data]
-    segments = plain.segments.assign(observed=[True, False, False])
+    segments = plain.segments.assign(unobserved=[False, True, True])
     seen = _Timeline(plain.store_id, plain.timezone, segments, plain.polls)
     traces = {t.name: t for t in charts.timeline_figure(seen).data}
     # the unobserved hour and a half keeps its status (inactive), crossed, and says why

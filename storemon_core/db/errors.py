@@ -47,12 +47,27 @@ _HINTS: tuple[tuple[tuple[int, ...], tuple[str, ...], str, str], ...] = (
     ((1205,), ("database is locked", "lock wait timeout"),
      "another writer kept the database locked for too long",
      "whether another `storemon load` is still running"),
-    ((2006, 2013), ("lost connection", "gone away"),
+    ((1927, 2006, 2013), ("lost connection", "gone away", "connection was killed"),
      "the connection to the server was lost", "the server's log and network"),
 )
 
 
 def _hint(error: BaseException) -> tuple[str, str]:
+    # A failure often ends in a bare error of the clean-up it caused (a rollback on a
+    # dead connection answers InterfaceError(0, '')): the errors it happened during
+    # say what went wrong first.
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found = _own_hint(current)
+        if found is not None:
+            return found
+        current = current.__cause__ or current.__context__
+    return ("the database could not be used", "the server's log")
+
+
+def _own_hint(error: BaseException) -> tuple[str, str] | None:
     # The driver's own error, not SQLAlchemy's wrapper: that one quotes the SQL,
     # whose numbers and words must not pick the hint.
     driver: BaseException = getattr(error, "orig", None) or error
@@ -62,7 +77,7 @@ def _hint(error: BaseException) -> tuple[str, str]:
     for codes, words, what, check in _HINTS:
         if code in codes or any(word in message for word in words):
             return what, check
-    return ("the database could not be used", "the server's log")
+    return None
 
 
 def unavailable(url: str, error: BaseException) -> DatabaseUnavailable:
