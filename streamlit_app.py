@@ -14,6 +14,8 @@ if __name__ == "__main__":
         [
             st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:",
                     url_path="overview", default=True),
+            st.Page("pages/trends.py", title="Trends", icon=":material/trending_up:",
+                    url_path="trends"),
             st.Page("pages/reports.py", title="Reports", icon=":material/summarize:",
                     url_path="reports"),
             st.Page("pages/store.py", title="Store", icon=":material/store:", url_path="store"),

@@ -7,17 +7,22 @@ fast at fleet scale without ever showing stale numbers.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from storemon_core import config
 from storemon_core.db import Database, open_database
+from storemon_core.db.history import read_history
+from storemon_core.engine.history import History
 from storemon_core.engine.timeline import StoreTimeline
 from storemon_core.exports import InputError
 from storemon_core.frames import Inputs
+from storemon_core.output.history_csv import daily_csv, period_csv
 from storemon_core.service import ReportService, get_service
-from storemon_core.views import data, overview, store, uploads
+from storemon_core.views import data, overview, store, trends, uploads
 
 
 def database() -> Database:
@@ -87,3 +92,27 @@ def validated_uploads(*files: UploadedFile | None) -> Inputs | InputError:
             result = error
     st.session_state["_validated_uploads"] = (key, result)
     return result
+
+
+# History of a period, shared by the Trends page and the Store page's days. Kept as a
+# resource (not copied on every hit): a period of the whole fleet is large, and the
+# view-models only read it.
+@st.cache_resource(max_entries=4, show_spinner="Computing the period day by day...")
+def period_history(first: date, last: date, version: str) -> History:
+    del version  # part of the cache key only
+    return read_history(database(), first, last)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def trends_view(first: date, last: date, search: str, worst: int,
+                version: str) -> trends.TrendsView:
+    return trends.trends_view(period_history(first, last, version),
+                              period_history(*trends.previous_period(first, last), version),
+                              search, worst)
+
+
+@st.cache_data(max_entries=4, show_spinner="Writing the CSVs...")
+def period_csvs(first: date, last: date, version: str) -> tuple[str, str]:
+    """The period's daily and period CSVs, as `storemon history` writes them."""
+    chosen = period_history(first, last, version)
+    return daily_csv(chosen.daily), period_csv(chosen.totals)
