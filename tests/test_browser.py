@@ -202,3 +202,16 @@ def test_api_routes_share_the_server(server: tuple[str, str]) -> None:
     assert got.text.startswith("store_id,uptime_last_hour,")
     missing = httpx.get(f"{base}/get_report", params={"report_id": "nope"}, timeout=10)
     assert missing.status_code == 404
+
+
+def test_trends_opens_on_the_real_server(server: tuple[str, str], page: Page) -> None:
+    base, _ = server
+    tab = page
+    tab.goto(f"{base}/trends")
+    _settle(tab)
+    tab.get_by_text("Fleet uptime per local date").first.wait_for(timeout=WAIT_MS)
+    chart = tab.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    chart.wait_for(timeout=WAIT_MS)
+    assert tab.locator(".js-plotly-plot .scatterlayer .trace").count() > 0
+    assert tab.locator('[data-testid="stDownloadButton"]').count() == 2
+    _shot(tab, "trends")
