@@ -8,6 +8,7 @@ fast at fleet scale without ever showing stale numbers.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -116,3 +117,14 @@ def period_csvs(first: date, last: date, version: str) -> tuple[str, str]:
     """The period's daily and period CSVs, as `storemon history` writes them."""
     chosen = period_history(first, last, version)
     return daily_csv(chosen.daily), period_csv(chosen.totals)
+
+
+def day_columns() -> dict[str, Any]:
+    """Column settings of a table of local dates and their hours (Trends, Store)."""
+    return {
+        "date": st.column_config.DateColumn("Local date", format="YYYY-MM-DD"),
+        "business_hours": st.column_config.NumberColumn("Business (h)", format="%.2f"),
+        "uptime": st.column_config.NumberColumn("Up (h)", format="%.2f"),
+        "downtime": st.column_config.NumberColumn("Down (h)", format="%.2f"),
+        "unobserved": st.column_config.NumberColumn("Unobserved (h)", format="%.2f"),
+    }

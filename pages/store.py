@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages._common import (
     data_version,
+    day_columns,
     newest_poll,
     period_history,
     report_table,
@@ -167,11 +168,8 @@ else:
     st.dataframe(
         days, hide_index=True, key="store_days",
         column_config={
-            "date": st.column_config.DateColumn("Local date", format="YYYY-MM-DD"),
-            "business_hours": st.column_config.NumberColumn("Business (h)", format="%.2f"),
-            "uptime": st.column_config.NumberColumn("Up (h)", format="%.2f"),
-            "downtime": st.column_config.NumberColumn("Down (h)", format="%.2f"),
-            "unobserved": st.column_config.NumberColumn("Unobserved (h)", format="%.2f"),
+            **day_columns(),
+            "stores": st.column_config.NumberColumn("Stores", format="%d"),
             "closed": st.column_config.NumberColumn("Closed (h)", format="%.2f"),
             "polls": st.column_config.NumberColumn("In-hours polls", format="%d"),
         },

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import data_version, newest_poll, period_csvs, trends_view
+from pages._common import data_version, day_columns, newest_poll, period_csvs, trends_view
 from storemon_core.views import trend_charts, trends
 
 st.title("Trends")
@@ -65,12 +65,8 @@ with st.expander("The chart's numbers, per local date"):
     st.dataframe(
         view.fleet, hide_index=True, key="fleet_days",
         column_config={
-            "date": st.column_config.DateColumn("Local date", format="YYYY-MM-DD"),
+            **day_columns(),
             "stores": st.column_config.NumberColumn("Stores", format="%d"),
-            "business_hours": st.column_config.NumberColumn("Business (h)", format="%.2f"),
-            "uptime": st.column_config.NumberColumn("Up (h)", format="%.2f"),
-            "downtime": st.column_config.NumberColumn("Down (h)", format="%.2f"),
-            "unobserved": st.column_config.NumberColumn("Unobserved (h)", format="%.2f"),
             "uptime_pct": st.column_config.NumberColumn("Uptime %", format="%.2f"),
             "unobserved_pct": st.column_config.NumberColumn("Unobserved %", format="%.1f"),
         },

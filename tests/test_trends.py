@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, timedelta
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -165,14 +165,11 @@ class _KeptStorage(MemoryMediaFileStorage):
 def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A sample fleet with 35 days of polls: two 14-day periods and more."""
     url = f"sqlite:///{tmp_path_factory.mktemp('trends') / 'trends.db'}"
-    before = os.environ.get("DATABASE_URL")
-    _use_database(url)
-    uploads.load_sample_data(open_database(url), stores=30, days=SAMPLE_DAYS, seed=7)
-    yield url
-    if before is None:
-        os.environ.pop("DATABASE_URL", None)
-    else:
-        os.environ["DATABASE_URL"] = before
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATABASE_URL", url)
+        _use_database(url)
+        uploads.load_sample_data(open_database(url), stores=30, days=SAMPLE_DAYS, seed=7)
+        yield url
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 
 Every table and number the page shows is computed here from a History's rows
 (DAILY_COLUMNS, PERIOD_COLUMNS), so the page only lays them out. Percentages
-follow SPEC: uptime % = 100 × uptime / (uptime + downtime), empty when both are 0;
-the unobserved share is unobserved hours over business hours.
+follow docs/counting.md "History": uptime % = 100 × uptime / (uptime + downtime),
+empty when both are 0; the unobserved share is unobserved hours over business hours.
 """
 
 from __future__ import annotations
