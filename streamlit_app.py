@@ -11,6 +11,7 @@ import streamlit as st
 # (file, title, icon, URL path): every page answers at its own path.
 PAGES = [
     ("pages/overview.py", "Overview", ":material/dashboard:", "overview"),
+    ("pages/trends.py", "Trends", ":material/trending_up:", "trends"),
     ("pages/reports.py", "Reports", ":material/summarize:", "reports"),
     ("pages/store.py", "Store", ":material/store:", "store"),
     ("pages/data.py", "Data", ":material/database:", "data"),

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -17,11 +19,14 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from storemon_core import config
 from storemon_core.db import Database, DataSummary, open_database
 from storemon_core.db.freshness import Freshness, freshness
+from storemon_core.db.history import read_history
+from storemon_core.engine.history import History
 from storemon_core.exports import InputError
 from storemon_core.frames import Inputs
+from storemon_core.output.history_csv import daily_csv, period_csv
 from storemon_core.service import ReportService, get_service
 from storemon_core.service.status import ReportStatus
-from storemon_core.views import failures, live, overview, store, uploads
+from storemon_core.views import failures, live, overview, store, trends, uploads
 
 
 def database() -> Database:
@@ -147,3 +152,38 @@ def set_params(params: dict[str, str], owned: tuple[str, ...]) -> None:
     for key, value in params.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
+
+
+# History of a period, shared by the Trends page and the Store page's days. Kept as a
+# resource (not copied on every hit): a period of the whole fleet is large, and the
+# view-models only read it.
+@st.cache_resource(max_entries=4, show_spinner="Computing the period day by day...")
+def period_history(first: date, last: date, version: str) -> History:
+    del version  # part of the cache key only
+    return read_history(database(), first, last)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def trends_view(first: date, last: date, search: str, worst: int,
+                version: str) -> trends.TrendsView:
+    return trends.trends_view(period_history(first, last, version),
+                              period_history(*trends.previous_period(first, last), version),
+                              search, worst)
+
+
+@st.cache_data(max_entries=4, show_spinner="Writing the CSVs...")
+def period_csvs(first: date, last: date, version: str) -> tuple[str, str]:
+    """The period's daily and period CSVs, as `storemon history` writes them."""
+    chosen = period_history(first, last, version)
+    return daily_csv(chosen.daily), period_csv(chosen.totals)
+
+
+def day_columns() -> dict[str, Any]:
+    """Column settings of a table of local dates and their hours (Trends, Store)."""
+    return {
+        "date": st.column_config.DateColumn("Local date", format="YYYY-MM-DD"),
+        "business_hours": st.column_config.NumberColumn("Business (h)", format="%.2f"),
+        "uptime": st.column_config.NumberColumn("Up (h)", format="%.2f"),
+        "downtime": st.column_config.NumberColumn("Down (h)", format="%.2f"),
+        "unobserved": st.column_config.NumberColumn("Unobserved (h)", format="%.2f"),
+    }

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import data_version, search_store_ids, store_week
+from pages._common import (
+    data_version,
+    day_columns,
+    newest_poll,
+    period_history,
+    search_store_ids,
+    store_week,
+)
 from pages._view import fleet_view, say_what_is_shown
-from storemon_core.views import charts, store
+from storemon_core.views import charts, store, store_days, trend_charts, trends
 
 st.title("Store")
 version = data_version()
@@ -122,5 +129,52 @@ else:
             "duration_hours": st.column_config.NumberColumn("Duration (h)", format="%.2f"),
             "observed_hours": st.column_config.NumberColumn(
                 "Observed (h)", format="%.2f", help="of it within an hour of a poll"),
+        },
+    )
+
+
+# --- The store's days over the chosen period -------------------------------------
+# The same period history as the Trends page (and its cache), so a store opened from
+# there shows the days it was ranked by. The period lives in the URL like Trends'.
+st.subheader("The store's days over the period")
+newest = newest_poll(version)
+shared_period, period_problem = trends.parse_choice(st.query_params.to_dict(), newest)
+if period_problem:
+    st.warning(period_problem)
+st.session_state.setdefault("s_period", (shared_period.first, shared_period.last))
+picked = st.date_input("Period (local dates)", key="s_period", max_value=newest.date(),
+                       format="YYYY-MM-DD")
+if not isinstance(picked, tuple) or len(picked) != 2:
+    st.info("Pick the period's last date too.")
+    st.stop()
+period_choice, period_problem = trends.parse_choice(
+    {"first": picked[0].isoformat(), "last": picked[1].isoformat()}, newest)
+if period_problem:
+    st.warning(period_problem)
+for name, value in [("first", None), ("last", None),
+                    *trends.choice_params(period_choice, newest).items()]:
+    if value is None:
+        st.query_params.pop(name, None)
+    else:
+        st.query_params[name] = value
+days = store_days.store_days(
+    period_history(period_choice.first, period_choice.last, version).daily,
+    store_id, timeline.timezone, newest)
+st.caption(
+    f"Local dates {period_choice.first:%Y-%m-%d} … {period_choice.last:%Y-%m-%d} in "
+    f"{timeline.timezone}, as of the newest poll. Unobserved hours are part of the up "
+    "and down hours, never beside them."
+)
+if days.empty:
+    st.caption("The store has no polls at or before the end of this period.")
+else:
+    st.plotly_chart(trend_charts.store_days_figure(days), key="store_days_chart")
+    st.dataframe(
+        days, hide_index=True, key="store_days",
+        column_config={
+            **day_columns(),
+            "stores": st.column_config.NumberColumn("Stores", format="%d"),
+            "closed": st.column_config.NumberColumn("Closed (h)", format="%.2f"),
+            "polls": st.column_config.NumberColumn("In-hours polls", format="%d"),
         },
     )

@@ -234,7 +234,8 @@ def test_api_routes_share_the_server(server: tuple[str, str]) -> None:
 
 
 @pytest.mark.parametrize(("path", "title"), [
-    ("overview", "Fleet overview"), ("reports", "Reports"), ("store", "Store"), ("data", "Data"),
+    ("overview", "Fleet overview"), ("trends", "Trends"), ("reports", "Reports"),
+    ("store", "Store"), ("data", "Data"),
 ])
 def test_each_page_opens_at_its_own_url_on_a_fresh_server(
     browser: Any, tmp_path: Path, path: str, title: str
@@ -252,6 +253,19 @@ def test_each_page_opens_at_its_own_url_on_a_fresh_server(
         # The navigation lists the four pages, not the files of pages/.
         nav = tab.get_by_role("navigation", name="App pages").get_by_role("link")
         assert [n.inner_text().split("\n")[-1].strip() for n in nav.all()] == [
-            "Overview", "Reports", "Store", "Data"
+            "Overview", "Trends", "Reports", "Store", "Data"
         ]
         context.close()
+
+
+def test_trends_opens_on_the_real_server(server: tuple[str, str], page: Page) -> None:
+    base, _ = server
+    tab = page
+    tab.goto(f"{base}/trends")
+    _settle(tab)
+    tab.get_by_text("Fleet uptime per local date").first.wait_for(timeout=WAIT_MS)
+    chart = tab.locator('[data-testid="stPlotlyChart"] .js-plotly-plot').first
+    chart.wait_for(timeout=WAIT_MS)
+    assert tab.locator(".js-plotly-plot .scatterlayer .trace").count() > 0
+    assert tab.locator('[data-testid="stDownloadButton"]').count() == 2
+    _shot(tab, "trends")
