@@ -18,8 +18,10 @@ from storemon_core.db.history import read_history
 from storemon_core.engine.history import History, history
 from storemon_core.engine.period import period_of
 from storemon_core.output.history_csv import daily_csv, period_csv
+from storemon_core.service import get_service
 from storemon_core.views import store_days, trends, uploads
-from tests.test_pages import APP, TIMEOUT, _use_database
+from tests.pages_app import APP, TIMEOUT, as_served
+from tests.pages_fixtures import _use_database
 
 TRENDS, STORE = "pages/trends.py", "pages/store.py"
 SAMPLE_DAYS = 35
@@ -168,7 +170,8 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_URL", url)
         _use_database(url)
-        uploads.load_sample_data(open_database(url), stores=30, days=SAMPLE_DAYS, seed=7)
+        uploads.load_sample_data(open_database(url), get_service(url), stores=30,
+                                 days=SAMPLE_DAYS, seed=7)
         yield url
 
 
@@ -180,11 +183,13 @@ def loaded(sample_db: str, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def _open(page: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    at.switch_page(page)
-    at.query_params.update(query)
-    at.run()
+    # Through the router, as the server runs every page.
+    with as_served():
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        at.run()
+        at.switch_page(page)
+        at.query_params.update(query)
+        at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

@@ -212,7 +212,8 @@ def _changed_stores(given: pd.DataFrame, stored: pd.DataFrame) -> list[int]:
         stored = stored.astype(given.dtypes.to_dict())
     new = fingerprint(given)
     old = fingerprint(stored[stored["store_key"].isin(new.index)])
-    same = new.join(old, rsuffix="_stored", how="left")
+    same = new.merge(old, left_index=True, right_index=True, how="left",
+                     suffixes=("", "_stored"))
     differs = (same["sum"] != same["sum_stored"]) | (same["size"] != same["size_stored"])
     return sorted(int(k) for k in same.index[differs.to_numpy()])
 
