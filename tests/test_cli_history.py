@@ -16,6 +16,7 @@ from storemon_core.db import Database
 from storemon_core.engine.history import DAILY_COLUMNS, PERIOD_COLUMNS, history
 from storemon_core.frames import Inputs
 from storemon_core.output.history_csv import daily_csv, period_csv
+from tests.builders import engine_history_csvs, newest_dates
 from tests.test_cli import _assert_one_clear_line, _unreachable
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,12 +26,6 @@ def run_main(*args: str) -> tuple[int, str, str]:
     out, err = io.StringIO(), io.StringIO()
     code = main(list(args), out, err)
     return code, out.getvalue(), err.getvalue()
-
-
-def _period(inputs: Inputs, days_back: int, length: int) -> tuple[str, str]:
-    newest = inputs.polls["timestamp_utc"].max()
-    first = (newest - pd.Timedelta(days=days_back)).date()
-    return first.isoformat(), (first + pd.Timedelta(days=length - 1)).isoformat()
 
 
 def _files(export_dir: Path) -> list[str]:
@@ -44,7 +39,7 @@ def test_history_from_the_exports_is_the_engines(
     export_dir: Path, export_inputs: Inputs, tmp_path: Path,
     days_back: int, length: int, as_of_back_hours: int,
 ) -> None:
-    first, last = _period(export_inputs, days_back, length)
+    first, last = newest_dates(export_inputs, days_back, length)
     as_of = export_inputs.polls["timestamp_utc"].max() - pd.Timedelta(hours=as_of_back_hours)
     expected = history(export_inputs.polls, export_inputs.business_hours,
                        export_inputs.timezones, first, last, as_of)
@@ -71,17 +66,16 @@ def test_history_from_the_database_is_the_engines(
     db: Database, export_inputs: Inputs, tmp_path: Path
 ) -> None:
     db.load(export_inputs)
-    first, last = _period(export_inputs, 6, 5)
-    expected = history(export_inputs.polls, export_inputs.business_hours,
-                       export_inputs.timezones, first, last)
+    first, last = newest_dates(export_inputs, 6, 5)
+    daily, period = engine_history_csvs(export_inputs, first, last)
     code, stdout, stderr = run_main("history", "--first", first, "--last", last,
                                     "--url", db.url)
     assert code == 0, stderr
-    assert stdout == daily_csv(expected.daily)
+    assert stdout == daily
     code, stdout, stderr = run_main("history", "--first", first, "--last", last,
                                     "--url", db.url, "--totals")
     assert code == 0, stderr
-    assert stdout == period_csv(expected.totals)
+    assert stdout == period
 
 
 def test_an_empty_database_is_a_clear_error(db: Database) -> None:
@@ -136,13 +130,11 @@ def test_an_unusable_database_is_one_clear_line(db_url: str, tmp_path: Path) -> 
 
 
 def test_python_m_runs_history(export_dir: Path, export_inputs: Inputs) -> None:
-    first, last = _period(export_inputs, 3, 2)
+    first, last = newest_dates(export_inputs, 3, 2)
     done = subprocess.run(
         [sys.executable, "-m", "storemon_core", "history", "--first", first, "--last", last,
          "--totals", "--data-dir", str(export_dir)],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0, done.stderr
-    expected = history(export_inputs.polls, export_inputs.business_hours,
-                       export_inputs.timezones, first, last)
-    assert done.stdout == period_csv(expected.totals)
+    assert done.stdout == engine_history_csvs(export_inputs, first, last)[1]
