@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from storemon_core.engine.history import history
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
+from storemon_core.output.history_csv import daily_csv, period_csv
 from storemon_core.output.report_csv import report_csv
 
 T = TypeVar("T")
@@ -55,6 +57,20 @@ def engine_csv(inputs: Inputs, as_of: Any = None, extended: bool = False) -> str
     """What the engine says of `inputs`, as report CSV text: the reference for every path."""
     report = uptime_report(inputs.polls, inputs.business_hours, inputs.timezones, as_of=as_of)
     return report_csv(report, extended=extended)
+
+
+def engine_history_csvs(inputs: Inputs, first: Any, last: Any,
+                        as_of: Any = None) -> tuple[str, str]:
+    """What the engine says of `inputs` over a period: (daily CSV, period CSV) text."""
+    found = history(inputs.polls, inputs.business_hours, inputs.timezones, first, last, as_of)
+    return daily_csv(found.daily), period_csv(found.totals)
+
+
+def newest_dates(inputs: Inputs, days_back: int, length: int) -> tuple[str, str]:
+    """The period of `length` dates starting `days_back` days before the newest poll."""
+    newest = inputs.polls["timestamp_utc"].max()
+    first = (newest - pd.Timedelta(days=days_back)).date()
+    return first.isoformat(), (first + pd.Timedelta(days=length - 1)).isoformat()
 
 
 def wait_until(probe: Callable[[], T | None], timeout: float = 120.0, every: float = 0.05) -> T:

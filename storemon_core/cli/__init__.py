@@ -12,11 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from storemon_core.cli import load, report, sample
+from storemon_core.cli import history, load, report, sample
 from storemon_core.cli.command import Command, run_command
 
 COMMANDS: tuple[Command, ...] = (
     report.COMMAND,
+    history.COMMAND,
     load.COMMAND,
     sample.COMMAND,
 )

@@ -2,7 +2,7 @@
 
 Each subcommand module defines a `Command`. Whatever goes wrong while it runs is
 said on one line of standard error (never a traceback): a file that cannot be
-read, an instant out of range, a database that cannot be reached (which
+read, an instant or a period out of range, a database that cannot be reached (which
 database, what failed, what to check).
 """
 
@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from storemon_core.config import database_url, redact
 from storemon_core.db.errors import DatabaseUnavailable, unavailable
+from storemon_core.engine.period import PeriodError
 from storemon_core.exports import InputError
 from storemon_core.instants import InstantError
 
@@ -68,7 +69,7 @@ def run_command(command: Command, args: argparse.Namespace, out: TextIO, err: Te
 
     try:
         return command.run(args, out, err)
-    except (CommandError, InputError, InstantError) as exc:
+    except (CommandError, InputError, InstantError, PeriodError) as exc:
         say(str(exc))
         return EXIT_INPUT
     except DatabaseUnavailable as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import pandas as pd
 
@@ -13,6 +13,9 @@ from storemon_core.cli.progress import ProgressLines
 from storemon_core.config import redact
 from storemon_core.exports import format_rejections, load_exports
 from storemon_core.frames import Inputs
+
+if TYPE_CHECKING:
+    from storemon_core.db import Database
 
 
 def read_files(files: ExportFiles, progress: ProgressLines, stream: TextIO) -> Inputs:
@@ -27,6 +30,32 @@ def read_files(files: ExportFiles, progress: ProgressLines, stream: TextIO) -> I
     return inputs
 
 
+def read_polls_files(files: ExportFiles, progress: ProgressLines, stream: TextIO) -> Inputs:
+    """The given exports, which must hold at least one usable poll."""
+    inputs = read_files(files, progress, stream)
+    if len(inputs.polls) == 0:
+        raise CommandError("no usable polls: nothing to report "
+                           "(give --status store_status.csv)")
+    return inputs
+
+
+def open_source_database(args: argparse.Namespace, err: TextIO) -> Database:
+    """The database of --url or DATABASE_URL, said on `err`."""
+    # Imported here so that reading CSV files needs neither the database layer nor its drivers.
+    from storemon_core.db import open_database
+
+    url = database_url_of(args)
+    print(f"reading database {redact(url)}", file=err, flush=True)
+    return open_database(url)
+
+
+def no_polls_in(db: Database) -> CommandError:
+    return CommandError(
+        f"the database {redact(db.url)} holds no polls at or before the as-of: load the "
+        "exports first (storemon load --data-dir FOLDER), or give --status"
+    )
+
+
 def read_inputs(
     args: argparse.Namespace,
     files: ExportFiles,
@@ -38,21 +67,10 @@ def read_inputs(
 
     Fails when there is no poll to count."""
     if files.given:
-        inputs = read_files(files, progress, err)
-        if len(inputs.polls) == 0:
-            raise CommandError("no usable polls: nothing to report "
-                               "(give --status store_status.csv)")
-        return inputs
-    # Imported here so that reading CSV files needs neither the database layer nor its drivers.
-    from storemon_core.db import open_database
-
-    url = database_url_of(args)
-    print(f"reading database {redact(url)}", file=err, flush=True)
+        return read_polls_files(files, progress, err)
+    db = open_source_database(args, err)
     progress.step("reading")
-    inputs = open_database(url).read_inputs(as_of)
+    inputs = db.read_inputs(as_of)
     if len(inputs.polls) == 0:
-        raise CommandError(
-            f"the database {redact(url)} holds no polls at or before the as-of: load the "
-            "exports first (storemon load --data-dir FOLDER), or give --status"
-        )
+        raise no_polls_in(db)
     return inputs

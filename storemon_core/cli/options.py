@@ -1,11 +1,12 @@
 """Flags that several subcommands share, defined once: the export files, the
-database, the as-of instant, and whole numbers that must be positive."""
+database, the as-of instant, the CSV to write, and whole numbers that must be positive."""
 
 from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
@@ -89,6 +90,25 @@ def add_as_of(parser: argparse.ArgumentParser) -> None:
 def as_of(args: argparse.Namespace) -> pd.Timestamp | None:
     text: str | None = args.as_of
     return None if text is None else as_utc_instant(text, what="--as-of")
+
+
+def add_out(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--out",
+        default="-",
+        metavar="FILE",
+        help="where to write the CSV; - is standard output (the default)",
+    )
+
+
+def write_out(args: argparse.Namespace, text: str, out: TextIO) -> str:
+    """Write `text` where --out says; returns where that is, for people."""
+    if args.out == "-":
+        out.write(text)
+        out.flush()
+        return "standard output"
+    Path(args.out).write_text(text, encoding="utf-8", newline="")
+    return str(args.out)
 
 
 def positive_int(text: str) -> int:

@@ -7,7 +7,6 @@ the report.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TextIO
 
 from storemon_core.cli import options
@@ -26,12 +25,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="write the extended report: the seven columns, then business hours, in-hours "
         "polls, last status, last poll and time zone per store (docs/formats.md)",
     )
-    parser.add_argument(
-        "--out",
-        default="-",
-        metavar="FILE",
-        help="where to write the CSV; - is standard output (the default)",
-    )
+    options.add_out(parser)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -47,12 +41,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     progress.step("writing")
     text = report_csv(report, extended=args.extended)
-    if args.out == "-":
-        out.write(text)
-        out.flush()
-    else:
-        Path(args.out).write_text(text, encoding="utf-8", newline="")
-    where = "standard output" if args.out == "-" else args.out
+    where = options.write_out(args, text, out)
     print(f"{len(report):,} stores as of {report.attrs.get('as_of')} written to {where}", file=err)
     return EXIT_OK
 

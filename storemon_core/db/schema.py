@@ -16,6 +16,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     Index,
     Integer,
@@ -138,6 +139,11 @@ reports = Table(
     Column("duration_seconds", Float, nullable=True),
     Column("csv", LongText, nullable=True),
     Column("extended_csv", LongText, nullable=True),
+    # A period report's local dates (null for a standard report); its period CSV is
+    # in `csv`, its daily CSV here.
+    Column("period_first", Date, nullable=True),
+    Column("period_last", Date, nullable=True),
+    Column("daily_csv", LongText, nullable=True),
     # Which process runs it and when it last showed signs of life, so a report
     # orphaned by a dead process can be told apart from one still running.
     Column("owner", String(128), nullable=False),

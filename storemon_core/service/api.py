@@ -1,4 +1,5 @@
-"""The HTTP API: /trigger_report and /get_report as Starlette routes.
+"""The HTTP API: /trigger_report and /get_report as Starlette routes, for the
+standard report and for period reports (first ... last).
 
 They are mounted on the dashboard's own server (streamlit_app.py passes
 `routes()` to st.App), so one process serves the pages and the API. Every
@@ -17,8 +18,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from storemon_core.db.errors import DatabaseUnavailable
+from storemon_core.engine.period import MAX_PERIOD_DAYS, PeriodError
 from storemon_core.instants import RANGE_TEXT, InstantError
-from storemon_core.service import ReportService, ReportStatus, get_service
+from storemon_core.service import ReportService, ReportState, ReportStatus, get_service
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +29,10 @@ REPORT_ID_RE = re.compile(r"[A-Za-z0-9_-]{16,64}")
 ACCEPTED_AS_OF = (
     "an ISO 8601 date and time such as 2023-01-25T18:00:00Z or 2023-01-25 18:00:00 "
     f"(no zone means UTC), within {RANGE_TEXT}; leave as_of out for the newest poll"
+)
+ACCEPTED_PERIOD = (
+    "first and last as local dates YYYY-MM-DD, both or neither, last not before first, "
+    f"at most {MAX_PERIOD_DAYS} days, first no later than the as-of's UTC date"
 )
 # GET creates a report, so HEAD (which must do what GET does, minus the body) is refused.
 TRIGGER_METHODS = "GET, POST"
@@ -52,8 +58,30 @@ def _unavailable(failure: DatabaseUnavailable) -> JSONResponse:
     )
 
 
+def _bad_request(error: str, accepted: str) -> JSONResponse:
+    return JSONResponse({"status": "Bad request", "error": error, "accepted": accepted},
+                        status_code=400)
+
+
 def _truthy(value: str | None) -> bool:
     return (value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _wrong_kind(state: ReportState, extended: bool, daily: bool) -> JSONResponse | None:
+    """A 400 when the CSV asked for is not one this kind of report has."""
+    if daily and not state.is_period:
+        return _bad_request("daily=1 is for period reports; this is a standard report",
+                            "extended=1 for the extended report, or no flag")
+    if extended and state.is_period:
+        return _bad_request("extended=1 is for standard reports; this is a period report",
+                            "daily=1 for the daily CSV, or no flag for the period CSV")
+    return None
+
+
+def _csv_name(state: ReportState, extended: bool, daily: bool) -> str:
+    if state.is_period:
+        return f"report_{state.report_id}_{'daily' if daily else 'period'}.csv"
+    return f"report_{state.report_id}{'_extended' if extended else ''}.csv"
 
 
 def routes(service: ServiceFactory | None = None) -> list[Route]:
@@ -75,17 +103,18 @@ def routes(service: ServiceFactory | None = None) -> list[Route]:
     def trigger_report(request: Request) -> Response:
         if request.method == "HEAD":
             return Response(status_code=405, headers={"Allow": TRIGGER_METHODS})
-        as_of = request.query_params.get("as_of") or None
+        params = request.query_params
+        as_of = params.get("as_of") or None
+        first, last = params.get("first") or None, params.get("last") or None
         svc = reports_service()
         if isinstance(svc, JSONResponse):
             return svc
         try:
-            report_id = svc.trigger_report(as_of)
+            report_id = svc.trigger_report(as_of, first=first, last=last)
         except InstantError as exc:
-            return JSONResponse(
-                {"status": "Bad request", "error": str(exc), "accepted": ACCEPTED_AS_OF},
-                status_code=400,
-            )
+            return _bad_request(str(exc), ACCEPTED_AS_OF)
+        except PeriodError as exc:
+            return _bad_request(str(exc), ACCEPTED_PERIOD)
         except DatabaseUnavailable as failure:
             return _unavailable(failure)
         return JSONResponse({"report_id": report_id})
@@ -103,6 +132,11 @@ def routes(service: ServiceFactory | None = None) -> list[Route]:
             return _unavailable(failure)
         if state is None:
             return _not_found()
+        extended = _truthy(request.query_params.get("extended"))
+        daily = _truthy(request.query_params.get("daily"))
+        wrong = _wrong_kind(state, extended, daily)
+        if wrong is not None:
+            return wrong
         if state.status == ReportStatus.RUNNING:
             return JSONResponse(
                 {"status": ReportStatus.RUNNING, "progress": round(state.progress, 4),
@@ -112,14 +146,14 @@ def routes(service: ServiceFactory | None = None) -> list[Route]:
         if state.status != ReportStatus.COMPLETE:
             return JSONResponse({"status": ReportStatus.FAILED, "error": state.error},
                                 status_code=500)
-        extended = _truthy(request.query_params.get("extended"))
-        csv = (state.extended_csv if extended else state.csv) or ""
+        chosen = state.extended_csv if extended else state.daily_csv if daily else state.csv
+        csv = chosen or ""
         if "application/json" in request.headers.get("accept", "").lower():
-            return JSONResponse(
-                {"status": ReportStatus.COMPLETE, "csv": csv},
-                headers={"X-Report-Status": ReportStatus.COMPLETE},
-            )
-        name = f"report_{report_id}_extended.csv" if extended else f"report_{report_id}.csv"
+            answer: dict[str, str] = {"status": ReportStatus.COMPLETE, "csv": csv}
+            if state.first is not None and state.last is not None:
+                answer |= {"first": state.first.isoformat(), "last": state.last.isoformat()}
+            return JSONResponse(answer, headers={"X-Report-Status": ReportStatus.COMPLETE})
+        name = _csv_name(state, extended, daily)
         return Response(
             csv,
             media_type="text/csv",

@@ -1,5 +1,8 @@
 """Reports on demand: trigger one, poll it until it is Complete or Failed.
 
+A report is the standard one (last hour, day and week) or, given local dates
+first ... last, a period report: the period and daily CSVs of that history.
+
 A report runs in a background thread of the process that triggered it; its row
 in the database (service.state) is what every caller sees. `now` (the as-of) is
 fixed when the report is triggered.
@@ -13,7 +16,7 @@ import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -22,14 +25,18 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from storemon_core.config import database_url, int_setting
 from storemon_core.db import Database, open_database, us_to_timestamp
 from storemon_core.db.errors import unavailable
+from storemon_core.db.history import read_history
+from storemon_core.engine.period import Period, PeriodError, dates_of, period_of
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
 from storemon_core.instants import InstantError, as_utc_instant, microseconds
+from storemon_core.output.history_csv import daily_csv, period_csv
 from storemon_core.output.report_csv import report_csv
 from storemon_core.service import liveness, retention, state
 from storemon_core.service.failures import NothingToReport, database_errors, failure_reason
 from storemon_core.service.state import ReportState
 from storemon_core.service.status import INTERRUPTED, ReportStatus
+from storemon_core.units import Progress
 
 # Reports computed at once; more wait their turn (each holds a week of polls).
 WORKERS_ENV = "STOREMON_REPORT_WORKERS"
@@ -62,10 +69,21 @@ class ReportService:
     # ------------------------------------------------------------------ public
 
     @database_errors
-    def trigger_report(self, as_of: str | datetime | pd.Timestamp | None = None) -> str:
-        """Start a report and return its id at once. `as_of` defaults to the newest
-        poll now, so polls loaded while it runs do not move it. An as-of that is not
-        an instant in range raises InstantError, and no report is made."""
+    def trigger_report(
+        self,
+        as_of: str | datetime | pd.Timestamp | None = None,
+        first: str | date | None = None,
+        last: str | date | None = None,
+    ) -> str:
+        """Start a report and return its id at once: the standard one, or with
+        `first` and `last` (local dates, YYYY-MM-DD text or dates) a period report.
+
+        `as_of` defaults to the newest poll now, so polls loaded while it runs do not
+        move it. An as-of that is not an instant in range raises InstantError; a
+        period that cannot be computed (only one of first and last, a date that is
+        not one, last before first, first after the as-of's UTC date, more than
+        MAX_PERIOD_DAYS days) raises PeriodError; then no report is made."""
+        dates = self._dates(first, last)
         refusal: Exception | None = None
         as_of_us: int | None = None
         if as_of is not None:
@@ -80,11 +98,24 @@ class ReportService:
                     as_of_us = microseconds(as_utc_instant(newest, what="the newest poll"))
                 except InstantError as exc:
                     refusal = InstantError(f"{exc}; ask for a report at an as-of within it")
+        period: Period | None = None
+        if dates is not None and as_of_us is not None:
+            period = period_of(dates[0], dates[1], pd.Timestamp(as_of_us, unit="us", tz="UTC"))
         report_id = secrets.token_urlsafe(24)
-        state.insert_running(self.db, report_id, as_of_us, liveness.owner(), liveness.now_us())
+        state.insert_running(self.db, report_id, as_of_us, liveness.owner(), liveness.now_us(),
+                             period=dates)
         self._liveness.add(report_id)
-        self._pool.submit(self._run, report_id, as_of_us, refusal)
+        self._pool.submit(self._run, report_id, as_of_us, refusal, period)
         return report_id
+
+    @staticmethod
+    def _dates(first: str | date | None, last: str | date | None) -> tuple[date, date] | None:
+        if first is None and last is None:
+            return None
+        if first is None or last is None:
+            raise PeriodError("a period needs both first and last (YYYY-MM-DD); "
+                              "leave both out for the standard report")
+        return dates_of(first, last)
 
     @database_errors
     def get_report(self, report_id: str) -> ReportState | None:
@@ -154,7 +185,31 @@ class ReportService:
                 self._inputs_key = key
             return self._inputs
 
-    def _run(self, report_id: str, as_of_us: int | None, refusal: Exception | None) -> None:
+    def _standard(self, report_id: str, as_of_us: int, progress: Progress) -> dict[str, Any]:
+        """The last hour/day/week report's columns."""
+        inputs = self._read_inputs(as_of_us)
+        progress(0.0, "computing")
+        report = uptime_report(
+            inputs.polls,
+            inputs.business_hours,
+            inputs.timezones,
+            as_of=us_to_timestamp(as_of_us),
+            progress=progress,
+        )
+        self._set(report_id, progress=0.96, phase="writing CSV")
+        return {"csv": report_csv(report), "extended_csv": report_csv(report, extended=True),
+                "store_count": len(report)}
+
+    def _period(self, report_id: str, period: Period, progress: Progress) -> dict[str, Any]:
+        """A period report's columns: the period CSV in `csv`, the daily one beside it."""
+        found = read_history(self.db, period.first, period.last, period.as_of,
+                             progress=progress)
+        self._set(report_id, progress=0.96, phase="writing CSV")
+        return {"csv": period_csv(found.totals), "daily_csv": daily_csv(found.daily),
+                "store_count": len(found.totals)}
+
+    def _run(self, report_id: str, as_of_us: int | None, refusal: Exception | None,
+             period: Period | None = None) -> None:
         started = time.monotonic()
         last_write: list[Any] = [0.0, ""]
 
@@ -174,28 +229,18 @@ class ReportService:
             if refusal is not None:
                 raise refusal
             assert as_of_us is not None  # set whenever nothing refused the report
-            inputs = self._read_inputs(as_of_us)
-            progress(0.0, "computing")
-            report = uptime_report(
-                inputs.polls,
-                inputs.business_hours,
-                inputs.timezones,
-                as_of=us_to_timestamp(as_of_us),
-                progress=progress,
-            )
-            self._set(report_id, progress=0.96, phase="writing CSV")
-            csv = report_csv(report)
-            extended = report_csv(report, extended=True)
+            if period is None:
+                values = self._standard(report_id, as_of_us, progress)
+            else:
+                values = self._period(report_id, period, progress)
             self._set(
                 report_id,
                 status=ReportStatus.COMPLETE,
                 progress=1.0,
                 phase="done",
-                csv=csv,
-                extended_csv=extended,
-                store_count=len(report),
                 finished_at=liveness.now_us(),
                 duration_seconds=time.monotonic() - started,
+                **values,
             )
         except Exception as exc:
             message = failure_reason(exc, self.db)[:2000]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -24,7 +25,13 @@ ReportRow = Row[*tuple[Any, ...]]
 
 @dataclass
 class ReportState:
-    """A report as stored: what get_report returns."""
+    """A report as stored: what get_report returns.
+
+    A standard report (last hour, day and week) has `first` and `last` None, its
+    report CSV in `csv` and the extended one in `extended_csv`. A period report has
+    its local dates in `first` and `last`, its period CSV (one row per store) in
+    `csv`, its daily CSV in `daily_csv`, and `extended_csv` None.
+    """
 
     report_id: str
     status: ReportStatus
@@ -39,6 +46,13 @@ class ReportState:
     requested_at: pd.Timestamp | None
     started_at: pd.Timestamp | None
     finished_at: pd.Timestamp | None
+    first: date | None = None
+    last: date | None = None
+    daily_csv: str | None = None
+
+    @property
+    def is_period(self) -> bool:
+        return self.first is not None
 
 
 # What the history lists: everything but the CSVs, which are megabytes at fleet scale.
@@ -54,6 +68,8 @@ _SUMMARY_COLUMNS = [
     reports.c.as_of,
     reports.c.store_count,
     reports.c.duration_seconds,
+    reports.c.period_first,
+    reports.c.period_last,
 ]
 LISTED_COLUMNS = [
     "report_id",
@@ -67,6 +83,8 @@ LISTED_COLUMNS = [
     "requested_at",
     "started_at",
     "finished_at",
+    "first",  # None for a standard report
+    "last",
 ]
 
 
@@ -86,11 +104,22 @@ def report_state(row: ReportRow, with_csv: bool = True) -> ReportState:
         requested_at=us_to_timestamp(m["requested_at"]),
         started_at=us_to_timestamp(m["started_at"]),
         finished_at=us_to_timestamp(m["finished_at"]),
+        first=_date(m["period_first"]),
+        last=_date(m["period_last"]),
+        daily_csv=m["daily_csv"] if with_csv else None,
     )
 
 
+def _date(value: Any) -> date | None:
+    # SQLite's driver may hand back the ISO text it stores.
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
 def insert_running(db: Database, report_id: str, as_of_us: int | None, owner: str,
-                   now_us: int) -> None:
+                   now_us: int, period: tuple[date, date] | None = None) -> None:
+    """A new Running report; `period` (first, last) makes it a period report."""
     with db.write() as conn:
         conn.execute(
             reports.insert().values(
@@ -102,6 +131,8 @@ def insert_running(db: Database, report_id: str, as_of_us: int | None, owner: st
                 as_of=as_of_us,
                 owner=owner,
                 heartbeat=now_us,
+                period_first=None if period is None else period[0],
+                period_last=None if period is None else period[1],
             )
         )
 
@@ -134,10 +165,11 @@ def listed_reports(db: Database, limit: int) -> pd.DataFrame:
 
 
 def latest_complete(db: Database) -> ReportState | None:
+    """The newest Complete standard report (period reports have no extended report)."""
     with db.read() as conn:
         row = conn.execute(
             select(reports)
-            .where(reports.c.status == ReportStatus.COMPLETE)
+            .where(reports.c.status == ReportStatus.COMPLETE, reports.c.period_first.is_(None))
             .order_by(reports.c.finished_at.desc())
             .limit(1)
         ).first()
