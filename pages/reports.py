@@ -15,8 +15,23 @@ newest = newest_poll(data_version())
 
 if newest is None:
     st.info("No polls are loaded yet. Load data on the Data page first.")
+    kind = None
 else:
     st.caption(f"Newest poll: {newest:%Y-%m-%d %H:%M:%S} UTC")
+    kind = st.segmented_control("Kind of report", list(reports.KINDS), default=reports.KINDS[0],
+                                key="report_kind") or reports.KINDS[0]
+if newest is not None and kind == reports.KINDS[1]:
+    picked = st.date_input("Period: local dates, both included",
+                           value=reports.default_period(newest), max_value=newest.date(),
+                           key="period_dates", format="YYYY-MM-DD")
+    if st.button("Generate period report", type="primary", key="generate_period"):
+        try:
+            first, last = reports.picked_period(picked)
+            st.session_state["report_id"] = svc.trigger_report(first=first, last=last)
+        except ValueError as error:  # PeriodError, InstantError: a sentence each
+            st.error("No report was started for this period.")
+            st.text(str(error))
+elif newest is not None:
     pick = st.checkbox("Choose the as-of instant (default: the newest poll)", key="pick_as_of")
     day = clock = None
     if pick:
@@ -48,21 +63,17 @@ if report_id is None and not history.empty:
     report_id = str(history["report_id"].iloc[0])
 
 
-def _csv(report_id: str, extended: bool) -> bytes:
+def _csv(report_id: str, second: bool) -> bytes:
     state = service().get_report(report_id)
-    text = None if state is None else (state.extended_csv if extended else state.csv)
-    return (text or "").encode()
+    return reports.csv_bytes(state, second)
 
 
-def download_buttons(report_id: str, key: str) -> None:
+def download_buttons(report_id: str, key: str, period: bool) -> None:
     # The CSVs are read when a button is pressed, not on every run of the page.
-    for label, extended, suffix, kind in (
-        ("Download report CSV", False, "", "primary"),
-        ("Download extended CSV", True, "_extended", "secondary"),
-    ):
+    for label, second, suffix, kind in reports.downloads(period):
         st.download_button(
             label,
-            data=lambda extended=extended: _csv(report_id, extended),
+            data=lambda second=second: _csv(report_id, second),
             file_name=f"report_{report_id}{suffix}.csv",
             mime="text/csv",
             key=f"{key}{suffix or '_csv'}",
@@ -77,11 +88,12 @@ def show_result(report_id: str, key: str) -> None:
         state = svc.get_report(report_id)
         shown = None if state is None else reports.Outcome(
             state.report_id, state.status, state.error, state.as_of, state.store_count,
-            state.duration_seconds)
+            state.duration_seconds, reports.period_text(state.first, state.last))
     if shown is None:
         st.warning("That report no longer exists.")
         return
-    st.text(f"Report {report_id}: {shown.status}")
+    st.text(f"Report {report_id}: {shown.status}"
+            + (f" (period {shown.period})" if shown.is_period else ""))
     if shown.status == ReportStatus.RUNNING:
         follow_report(report_id, "Counting")
     elif shown.status == ReportStatus.FAILED:
@@ -94,9 +106,11 @@ def show_result(report_id: str, key: str) -> None:
             as_of = "none" if shown.as_of is None else f"{shown.as_of:%Y-%m-%d %H:%M:%S}"
             st.metric("As of (UTC)", as_of, width="content")
         with st.container(horizontal=True, key=f"{key}_actions"):
-            download_buttons(report_id, key)
-            st.page_link("pages/overview.py", label="Show it in the Overview",
-                         icon=":material/dashboard:", query_params={live.REPORT_PARAM: report_id})
+            download_buttons(report_id, key, shown.is_period)
+            if not shown.is_period:
+                st.page_link("pages/overview.py", label="Show it in the Overview",
+                             icon=":material/dashboard:",
+                             query_params={live.REPORT_PARAM: report_id})
 
 
 if report_id is not None:
@@ -116,6 +130,7 @@ else:
         column_config={
             "report_id": st.column_config.TextColumn("Report"),
             "status": st.column_config.TextColumn("Status"),
+            "period": st.column_config.TextColumn("Period"),
             "as_of": st.column_config.DatetimeColumn("As of (UTC)", format="YYYY-MM-DD HH:mm"),
             "requested_at": st.column_config.DatetimeColumn("Asked (UTC)", format="MM-DD HH:mm"),
             "duration_seconds": st.column_config.NumberColumn("Secs", format="%.1f"),

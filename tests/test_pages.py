@@ -15,7 +15,7 @@ from storemon_core.frames import Inputs
 from storemon_core.service import get_service
 from storemon_core.service.status import ReportStatus
 from storemon_core.views import store
-from tests.builders import engine_csv
+from tests.builders import engine_csv, engine_history_csvs
 from tests.pages_app import (
     APP,
     PAGES,
@@ -324,3 +324,36 @@ def test_pages_folder_override_is_still_needed_and_applied() -> None:
         assert module.app is not None
     finally:
         PagesManager.uses_pages_directory = saved
+
+
+def test_reports_page_makes_a_period_report_and_lists_its_period(use_loaded: str) -> None:
+    at = open_page(PAGES[1])
+    newest = get_service(use_loaded).db.newest_poll()
+    assert newest is not None
+    at.segmented_control(key="report_kind").set_value("A period, day by day").run()
+    first = (newest - pd.Timedelta(days=3)).date()
+    at.date_input(key="period_dates").set_value((first, newest.date()))
+    at.button(key="generate_period").click().run()
+    assert not at.exception
+    state = get_service(use_loaded).wait(at.session_state["report_id"], TIMEOUT)
+    assert state is not None and state.status == ReportStatus.COMPLETE, state
+    assert (state.first, state.last) == (first, newest.date())
+    inputs = open_database(use_loaded).read_inputs_between(0, 2**62)
+    daily, totals = engine_history_csvs(inputs, first, newest.date())
+    assert (state.daily_csv, state.csv) == (daily, totals)
+    at.run()
+    labels = [b.label for b in at.download_button]
+    assert "Download period CSV" in labels and "Download daily CSV" in labels
+    shown = table(at, "history").set_index("report_id")
+    assert shown.loc[state.report_id, "period"] == f"{first:%Y-%m-%d} … {newest:%Y-%m-%d}"
+
+
+def test_reports_page_refuses_a_period_with_a_sentence(use_loaded: str) -> None:
+    at = open_page(PAGES[1])
+    at.segmented_control(key="report_kind").set_value("A period, day by day").run()
+    newest = get_service(use_loaded).db.newest_poll()
+    assert newest is not None
+    at.date_input(key="period_dates").set_value((newest.date(),))
+    at.button(key="generate_period").click().run()
+    assert not at.exception
+    assert "No report was started for this period." in [e.value for e in at.error]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pandas as pd
 
+from storemon_core.engine.period import PeriodError
 from storemon_core.instants import FIRST_YEAR, LAST_YEAR, as_utc_instant
+from storemon_core.service import ReportState
 
 # The dates the as-of widget offers: every instant in range, and no other.
 AS_OF_DATES = (date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31))
@@ -23,6 +25,11 @@ class Outcome:
     as_of: pd.Timestamp | None
     store_count: int | None
     duration_seconds: float | None
+    period: str = ""  # "first … last" of a period report; empty for the standard one
+
+    @property
+    def is_period(self) -> bool:
+        return bool(self.period)
 
 
 def outcome(recent: pd.DataFrame, report_id: str) -> Outcome | None:
@@ -43,12 +50,56 @@ def outcome(recent: pd.DataFrame, report_id: str) -> Outcome | None:
         as_of=None if present(row["as_of"]) is None else pd.Timestamp(row["as_of"]),
         store_count=None if count is None else int(count),
         duration_seconds=None if seconds is None else float(seconds),
+        period=period_text(row.get("first"), row.get("last")),
     )
+
+
+def period_text(first: Any, last: Any) -> str:
+    """A period report's dates as the page shows them; empty for a standard report."""
+    if first is None or last is None or pd.isna(first) or pd.isna(last):
+        return ""
+    return f"{pd.Timestamp(first):%Y-%m-%d} … {pd.Timestamp(last):%Y-%m-%d}"
+
+
+# What the Reports page can make: the standard report, or a period's history.
+KINDS = ("Last hour, day and week", "A period, day by day")
+
+
+def picked_period(picked: Any) -> tuple[date, date]:
+    """The two dates of the period widget; PeriodError while only one is picked."""
+    if not isinstance(picked, tuple | list) or len(picked) != 2:
+        raise PeriodError("pick the period's last date too")
+    return picked[0], picked[1]
+
+
+def downloads(period: bool) -> list[tuple[str, bool, str, str]]:
+    """(label, the second CSV?, file-name suffix, button kind) of a report's downloads."""
+    if period:
+        return [("Download period CSV", False, "_period", "primary"),
+                ("Download daily CSV", True, "_daily", "secondary")]
+    return [("Download report CSV", False, "", "primary"),
+            ("Download extended CSV", True, "_extended", "secondary")]
+
+
+def csv_bytes(state: ReportState | None, second: bool) -> bytes:
+    """A report's CSV for download: the report or period CSV, or the second one
+    (extended, or daily for a period report)."""
+    if state is None:
+        return b""
+    text = (state.daily_csv if state.is_period else state.extended_csv) if second else state.csv
+    return (text or "").encode()
+
+
+def default_period(newest: pd.Timestamp, days: int = 30) -> tuple[date, date]:
+    """The period offered first: the `days` local dates ending on the newest poll's date."""
+    last = newest.date()
+    return last - timedelta(days=days - 1), last
 
 
 _HISTORY_COLUMNS = [
     "report_id",
     "status",
+    "period",
     "as_of",
     "requested_at",
     "duration_seconds",
@@ -62,6 +113,9 @@ def history_table(reports: pd.DataFrame) -> pd.DataFrame:
     if reports.empty:
         return pd.DataFrame({c: pd.Series([], dtype=object) for c in _HISTORY_COLUMNS})
     table = reports.copy()
+    table["period"] = [period_text(f, la) or "hour, day, week" for f, la in zip(
+        table.get("first", pd.Series([None] * len(table))),
+        table.get("last", pd.Series([None] * len(table))), strict=True)]
     for column in _HISTORY_COLUMNS:
         if column not in table.columns:
             table[column] = None
