@@ -112,7 +112,7 @@ class Database:
             result = SchemaUpgrade(self.label, found, found, unversioned=False)
         else:
             with self._turn(self.engine) as conn:
-                result = migrate.upgrade(conn, self.url, self.label)
+                result = migrate.upgrade(conn, self.url)
         self._schema_ready = True
         return result
 

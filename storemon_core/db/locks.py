@@ -9,6 +9,7 @@ Readers take no turn: they read committed snapshots.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from storemon_core.config import int_setting
 from storemon_core.db.engines import SQLITE_BUSY_SECONDS
@@ -94,7 +95,7 @@ def _mysql_turn(
             try:
                 conn.exec_driver_sql("SELECT RELEASE_LOCK(%s)", (name,))
                 conn.commit()
-            except DBAPIError:
+            except SQLAlchemyError:
                 # The session is gone, and its lock with it; never pool it again.
                 conn.invalidate()
 
@@ -120,7 +121,10 @@ def _sqlite_turn(
                 with transaction:
                     yield conn
             finally:
-                raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+                try:
+                    raw.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}")
+                except sqlite3.Error:
+                    conn.invalidate()  # not to be pooled with the load's long wait
     finally:
         thread_lock.release()
 

@@ -20,6 +20,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect
 
+from storemon_core.config import describe
 from storemon_core.db.errors import DatabaseUnavailable
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
@@ -72,11 +73,7 @@ def current_revision(conn: Connection) -> str | None:
     return MigrationContext.configure(conn).get_current_revision()
 
 
-def is_current(conn: Connection) -> bool:
-    return current_revision(conn) == head_revision()
-
-
-def upgrade(conn: Connection, url: str, label: str) -> SchemaUpgrade:
+def upgrade(conn: Connection, url: str) -> SchemaUpgrade:
     """Upgrade the database on `conn`, which holds the database's turn."""
     before = current_revision(conn)
     known = {script.revision for script in scripts().walk_revisions()}
@@ -92,4 +89,4 @@ def upgrade(conn: Connection, url: str, label: str) -> SchemaUpgrade:
     command.upgrade(alembic_config(conn), "head")
     after = current_revision(conn)
     assert after is not None
-    return SchemaUpgrade(label, before, after, unversioned)
+    return SchemaUpgrade(describe(url), before, after, unversioned)

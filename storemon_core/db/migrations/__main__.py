@@ -22,7 +22,7 @@ def main(argv: list[str]) -> int:
         engine = make_engine(f"sqlite:///{Path(folder) / 'head.db'}")
         try:
             with engine.connect() as conn:
-                migrate.upgrade(conn, str(engine.url), "scratch database")
+                migrate.upgrade(conn, str(engine.url))
                 conn.commit()
                 number = int(migrate.head_revision()) + 1
                 script = command.revision(
