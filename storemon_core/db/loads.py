@@ -22,8 +22,16 @@ from sqlalchemy import Connection, delete, func, insert, select
 from storemon_core.db import bulk
 from storemon_core.db.bulk import chunks, write_int_rows
 from storemon_core.db.columns import bool_column, int_column, read_columns
+from storemon_core.db.day_totals import PollArrays, Replaced, keep_day_totals
 from storemon_core.db.reads import KEY_CHUNK
-from storemon_core.db.schema import business_hours, loads, rejected_rows, stores, timezones
+from storemon_core.db.schema import (
+    business_hours,
+    loads,
+    polls,
+    rejected_rows,
+    stores,
+    timezones,
+)
 from storemon_core.frames import Inputs
 from storemon_core.units import Progress
 
@@ -113,15 +121,17 @@ def stored_polls(url: str, conn: Connection, first_us: int, last_us: int) -> pd.
     )
 
 
-def write_polls(url: str, conn: Connection, table: pd.DataFrame, progress: Progress | None) -> int:
+def write_polls(url: str, conn: Connection, table: pd.DataFrame,
+                progress: Progress | None) -> tuple[int, pd.DataFrame]:
     """Add the polls that are new, turn stored active polls that the file says were
-    inactive at the same instant to inactive; returns how many polls were added.
+    inactive at the same instant to inactive; returns how many polls were added,
+    and the polls that changed (added or turned inactive).
 
     The stored polls of the file's time span are read first (one fast bulk read)
     so that a reload or an append writes only what changes: letting the database
     reject millions of duplicate keys one by one is ten times slower."""
     if table.empty:
-        return 0
+        return 0, table
     stored = stored_polls(url, conn, int(table["ts"].min()), int(table["ts"].max()))
     if stored.empty:
         fresh, flips = table, table.iloc[:0]
@@ -137,7 +147,7 @@ def write_polls(url: str, conn: Connection, table: pd.DataFrame, progress: Progr
     write_int_rows(conn, "polls", flips, None, polls_upsert=True)
     if fresh.empty and progress:
         progress(1.0, "polls: nothing new")
-    return len(fresh)
+    return len(fresh), pd.concat([fresh, flips], ignore_index=True)
 
 
 def _delete_stores_rows(conn: Connection, table: Any, store_keys: list[int]) -> None:
@@ -150,10 +160,12 @@ def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
         conn.execute(insert(table), rows[start:end])
 
 
-def write_business_hours(conn: Connection, frame: pd.DataFrame, keys: dict[str, int]) -> int:
-    """Replace the hours of every store in `frame`; returns how many stores."""
+def write_business_hours(conn: Connection, frame: pd.DataFrame,
+                         keys: dict[str, int]) -> pd.DataFrame:
+    """Replace the hours of every store in `frame`; returns the rows written, keyed
+    by store as reads give them."""
     if frame.empty:
-        return 0
+        return _hours_frame_of(frame.iloc[:0], np.zeros(0, dtype=np.int64))
     rows = pd.DataFrame(
         {
             "store_key": _keys_for(frame, keys),
@@ -165,14 +177,28 @@ def write_business_hours(conn: Connection, frame: pd.DataFrame, keys: dict[str, 
     distinct = sorted({int(k) for k in rows["store_key"].unique()})
     _delete_stores_rows(conn, business_hours, distinct)
     write_int_rows(conn, "business_hours", rows)
-    return len(distinct)
+    return _hours_frame_of(frame, rows["store_key"].to_numpy())
 
 
-def write_timezones(conn: Connection, frame: pd.DataFrame, keys: dict[str, int]) -> int:
-    """Replace the zone of every store in `frame` (the last row of a store counts)."""
-    if frame.empty:
-        return 0
+def _hours_frame_of(frame: pd.DataFrame, store_keys: npt.NDArray[np.int64]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "store_key": store_keys,
+        "day_of_week": np.asarray(frame["day_of_week"], dtype=np.int64).astype("int8"),
+        "start_time_local": timedelta_us(frame["start_time_local"]).astype("timedelta64[us]"),
+        "end_time_local": timedelta_us(frame["end_time_local"]).astype("timedelta64[us]"),
+    })
+
+
+def write_timezones(conn: Connection, frame: pd.DataFrame,
+                    keys: dict[str, int]) -> pd.DataFrame:
+    """Replace the zone of every store in `frame` (the last row of a store counts);
+    returns the rows written, keyed by store as reads give them."""
     frame = frame.drop_duplicates("store_id", keep="last")
+    written = pd.DataFrame({"store_key": _keys_for(frame, keys),
+                            "timezone_str": pd.Series(frame["timezone_str"], dtype=object)
+                            .astype(str).to_numpy(dtype=object)})
+    if frame.empty:
+        return written
     store_keys = [int(k) for k in _keys_for(frame, keys)]
     _delete_stores_rows(conn, timezones, sorted(store_keys))
     rows = [
@@ -180,7 +206,7 @@ def write_timezones(conn: Connection, frame: pd.DataFrame, keys: dict[str, int])
         for k, z in zip(store_keys, frame["timezone_str"], strict=True)
     ]
     _insert_rows(conn, timezones, rows)
-    return len(store_keys)
+    return written
 
 
 def _storable(value: object) -> str:
@@ -243,14 +269,22 @@ def load_inputs(
 
     key_of_id = np.array([keys[str(s)] for s in poll_ids], dtype=np.int64)
     table = prepare_polls(inputs.polls, key_of_id[codes])
-    # Polls are the bulk of the work: 5%..90% of the progress.
+    polls_were_empty = conn.execute(select(polls.c.ts).limit(1)).first() is None
+    # Polls are the bulk of the work: 5%..75% of the progress, day totals 80%..98%.
     step(0.05, "polls: comparing with stored ones")
-    added = write_polls(url, conn, table, lambda f, p: step(0.05 + 0.85 * f, p))
+    added, changed = write_polls(url, conn, table, lambda f, p: step(0.05 + 0.7 * f, p))
 
-    step(0.9, "business hours")
-    hours_stores = write_business_hours(conn, inputs.business_hours, keys)
-    step(0.95, "time zones")
-    zone_stores = write_timezones(conn, inputs.timezones, keys)
+    step(0.75, "business hours")
+    hours = write_business_hours(conn, inputs.business_hours, keys)
+    hours_stores = int(hours["store_key"].nunique())
+    step(0.78, "time zones")
+    zones = write_timezones(conn, inputs.timezones, keys)
+    zone_stores = len(zones)
+    keep_day_totals(
+        url, conn,
+        PollArrays(changed["store_key"].to_numpy(dtype=np.int64),
+                   changed["ts"].to_numpy(dtype=np.int64), changed["active"].to_numpy(bool)),
+        Replaced(hours, zones), polls_were_empty, lambda f, p: step(0.8 + 0.18 * f, p))
 
     seconds = time.monotonic() - started
     result = conn.execute(
