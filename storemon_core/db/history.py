@@ -56,6 +56,11 @@ def period_range_us(period: Period) -> tuple[int, int]:
     return start, min(end, microseconds(period.as_of))
 
 
+def _earliest_end_us(period: Period) -> int:
+    """The earliest instant any store's window of the period can end at midnight."""
+    return (period.first_day + period.days) * US_PER_DAY - _EAST_US
+
+
 def resolve_period(
     db: Database, first: str | date, last: str | date,
     as_of: str | datetime | pd.Timestamp | None = None,
@@ -135,7 +140,11 @@ def _kept_days(url: str, conn: Connection, period: Period,
         url, conn, np.concatenate([good, good, whole]),
         np.concatenate([start_lo, before_end, np.full(len(whole), start_us)]),
         np.concatenate([after_start, end_hi, np.full(len(whole), end_us)]))
-    quiet = np.setdiff1d(every, found.store_key)
+    # A store is listed when it has a poll by its window's end; one whose polls
+    # read might all come after it (a zone furthest east) is also given its
+    # newest poll before the range.
+    surely_listed = found.store_key[found.ts <= min(end_us, _earliest_end_us(period))]
+    quiet = np.setdiff1d(every, surely_listed)
     older = _quiet_stores_newest(url, conn, quiet, start_us)
     found = PollArrays.joined([found, PollArrays(*older)])
     if progress:
