@@ -7,19 +7,23 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from unittest.mock import patch
 
+import pandas as pd
 import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Column, Integer, MetaData, Table, inspect
 
-from storemon_core.db import Database, DatabaseUnavailable, migrate, upgrade_database
+from storemon_core.db import Database, DatabaseUnavailable, loads, migrate, upgrade_database
 from storemon_core.db.engines import make_engine
+from storemon_core.db.history import read_history
 from storemon_core.db.loads import load_inputs
 from storemon_core.db.migrations.__main__ import main as write_revision
 from storemon_core.db.schema import ALL_TABLES, metadata
 from storemon_core.frames import Inputs
+from storemon_core.output.history_csv import period_csv
 from tests.builders import engine_csv
 from tests.databases import drop_everything
 
@@ -45,10 +49,11 @@ def upgrade_to(url: str, revision: str) -> None:
 
 
 def fill(url: str, inputs: Inputs) -> None:
-    """Load `inputs` with the loader alone, leaving the schema as it is."""
+    """Load `inputs` with the loader alone, leaving the schema (the first revision's,
+    which keeps no day totals) as it is."""
     engine = make_engine(url, local_infile=True)
     try:
-        with engine.begin() as conn:
+        with engine.begin() as conn, patch.object(loads, "keep_day_totals"):
             load_inputs(url, conn, inputs, "store_status.csv", "load")
     finally:
         engine.dispose()
@@ -104,6 +109,12 @@ def test_a_filled_first_revision_upgrades_and_reports_the_same(
     assert upgrade.before == FIRST and upgrade.after == migrate.head_revision()
     assert engine_csv(db.read_inputs(), extended=True) == engine_csv(export_inputs, extended=True)
     assert db.summary().loads == 1
+    # No day totals were kept before revision 0002: history computes from raw polls.
+    newest = export_inputs.polls["timestamp_utc"].max()
+    first, last = (newest - pd.Timedelta(days=5)).date(), newest.date()
+    got = read_history(db, first, last)
+    assert period_csv(got.totals) == period_csv(read_history(db, first, last, kept=False).totals)
+    assert len(got.totals) > 0
     db.dispose()
 
 
@@ -162,15 +173,15 @@ def test_a_new_revision_is_written_from_the_models(
     monkeypatch.setattr(migrate, "MIGRATIONS_DIR", copy)
     migrate.scripts.cache_clear()
     added = Table("probe_history", metadata, Column("id", Integer, primary_key=True))
-    previous = migrate.head_revision()
+    newest = migrate.head_revision()
     try:
         assert write_revision(["add the probe history"]) == 0
         head = migrate.head_revision()
         written = copy / "versions" / f"{head}_add_the_probe_history.py"
-        assert head == f"{int(previous) + 1:04d}"
+        assert head == f"{int(newest) + 1:04d}"
         text = written.read_text()
         assert "create_table('probe_history'" in text or 'create_table("probe_history"' in text
-        assert f"down_revision: str | None = '{previous}'" in text
+        assert f"down_revision: str | None = '{newest}'" in text
         assert str(written) in capsys.readouterr().out
         url = f"sqlite:///{tmp_path / 'new.db'}"
         Database(url).create_schema()

@@ -1,28 +1,52 @@
 """A period's history from the database (docs/counting.md "History").
 
-Every store's window lies between local midnight of `first` and local midnight
-after `last` in its own zone, so the polls of all windows lie inside one UTC
-range: from that first midnight in the zone furthest east to the last midnight in
-the zone furthest west. Reading that range (and each quiet store's newest earlier
-poll, so that it is listed) gives the engine all it needs.
+From kept day totals (storemon_core.db.day_totals): each store's dates strictly
+between its first and last in-hours poll of the period are kept rows; its edge
+dates (from `first` to its first polled date, from its last polled date to
+`last`) are computed by the engine from the raw polls of those dates and of the
+next polled date inwards, which is all their spans can reach. A store without
+two polled dates, or whose kept rows are incomplete, is computed from all its
+raw polls of the period. Either way the numbers equal the direct computation.
+
+Directly (`kept=False`): every store's window lies between local midnight of
+`first` and local midnight after `last` in its own zone, so the polls of all
+windows lie inside one UTC range: from that first midnight in the zone furthest
+east to the last midnight in the zone furthest west. Reading that range (and each
+quiet store's newest earlier poll, so that it is listed) gives the engine all it
+needs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 
+import numpy as np
+import numpy.typing as npt
 import pandas as pd
+from sqlalchemy import Connection
 
-from storemon_core.db.database import Database
-from storemon_core.engine.history import History, history
+from storemon_core.db.database import READ_ATTEMPTS, Database
+from storemon_core.db.day_totals import (
+    PollArrays,
+    day_us,
+    engine_days,
+    kept_rows,
+    polls_in_ranges,
+)
+from storemon_core.db.reads import _quiet_stores_newest, _store_names
+from storemon_core.engine.history import History, daily_frame, history, period_frame
 from storemon_core.engine.period import Period, dates_of, period_of
 from storemon_core.frames import Inputs
 from storemon_core.instants import as_utc_instant, microseconds
-from storemon_core.units import US_PER_DAY, US_PER_HOUR, Progress
+from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR, Progress
 
 # Local time runs from UTC-12 to UTC+14; an hour more on each side costs nothing.
 _EAST_US = 15 * US_PER_HOUR
 _WEST_US = 13 * US_PER_HOUR
+_SUMMED = ["business_us", "uptime_us", "downtime_us", "unobserved_us", "polls"]
+# Kept rows are found by store_key * _DATE_SPAN + local_date (dates stay below it).
+_DATE_SPAN = 10_000_000
 
 
 def period_range_us(period: Period) -> tuple[int, int]:
@@ -30,6 +54,11 @@ def period_range_us(period: Period) -> tuple[int, int]:
     start = period.first_day * US_PER_DAY - _EAST_US
     end = (period.first_day + period.days) * US_PER_DAY + _WEST_US
     return start, min(end, microseconds(period.as_of))
+
+
+def _earliest_end_us(period: Period) -> int:
+    """The earliest instant any store's window of the period can end at midnight."""
+    return (period.first_day + period.days) * US_PER_DAY - _EAST_US
 
 
 def resolve_period(
@@ -52,15 +81,121 @@ def resolve_period(
 def read_history(
     db: Database, first: str | date, last: str | date,
     as_of: str | datetime | pd.Timestamp | None = None, progress: Progress | None = None,
+    kept: bool = True,
 ) -> History:
-    """Every store's period first … last as of `as_of` (default: the newest poll)."""
+    """Every store's period first … last as of `as_of` (default: the newest poll),
+    from kept day totals, or `kept=False` directly from the raw polls."""
     period = resolve_period(db, first, last, as_of)
     if period is None:
         nothing = Inputs()
         return history(nothing.polls, nothing.business_hours, nothing.timezones, first, last)
+    if kept:
+        days = kept_history_days(db, period, progress)
+        return History(period, daily_frame(days), period_frame(days))
     if progress:
         progress(0.0, "reading polls")
     start_us, end_us = period_range_us(period)
     inputs = db.read_inputs_between(start_us, end_us)
     return history(inputs.polls, inputs.business_hours, inputs.timezones,
                    period.first, period.last, period.as_of, progress)
+
+
+def kept_history_days(db: Database, period: Period,
+                      progress: Progress | None = None) -> pd.DataFrame:
+    """The period's day totals from kept rows and the edge dates' raw polls."""
+    db.create_schema()
+    # The reads are separate queries (connectorx opens its own connections): a
+    # load committing between them would mix two states, so read again then.
+    for _ in range(READ_ATTEMPTS - 1):
+        version = db.data_version()
+        with db.read() as conn:
+            days = _kept_days(db.url, conn, period, progress)
+        if db.data_version() == version:
+            return days
+    with db.read() as conn:
+        return _kept_days(db.url, conn, period, progress)
+
+
+def _kept_days(url: str, conn: Connection, period: Period,
+               progress: Progress | None) -> pd.DataFrame:
+    first_day = period.first_day
+    last_day = first_day + period.days - 1
+    start_us, end_us = period_range_us(period)
+    as_of_us = microseconds(period.as_of)
+    if progress:
+        progress(0.0, "reading kept day totals")
+    kept = kept_rows(url, conn, f"local_date >= {first_day} AND local_date <= {last_day}")
+    names = _store_names(url, conn)
+    every = np.fromiter(names, dtype=np.int64, count=len(names))
+    edges = _edges(kept, as_of_us, int(every.max(initial=0)) + 1)
+    good = every[edges.good[every]]
+    whole = every[~edges.good[every]]
+    start_lo = np.full(len(good), start_us, dtype=np.int64)
+    after_start = np.minimum(day_us(edges.second[good])[1], end_us)
+    before_end = day_us(edges.second_last[good])[0]
+    end_hi = np.full(len(good), end_us, dtype=np.int64)
+    if progress:
+        progress(0.3, "reading the edge dates' polls")
+    found = polls_in_ranges(
+        url, conn, np.concatenate([good, good, whole]),
+        np.concatenate([start_lo, before_end, np.full(len(whole), start_us)]),
+        np.concatenate([after_start, end_hi, np.full(len(whole), end_us)]))
+    # A store is listed when it has a poll by its window's end; one whose polls
+    # read might all come after it (a zone furthest east) is also given its
+    # newest poll before the range.
+    surely_listed = found.store_key[found.ts <= min(end_us, _earliest_end_us(period))]
+    quiet = np.setdiff1d(every, surely_listed)
+    older = _quiet_stores_newest(url, conn, quiet, start_us)
+    found = PollArrays.joined([found, PollArrays(*older)])
+    if progress:
+        progress(0.6, f"computing the edge dates of {len(good):,} stores")
+    days = engine_days(url, conn, found, first_day, last_day, as_of_us, names)
+    return _with_kept_interior(days, kept, edges)
+
+
+@dataclass(frozen=True)
+class _Edges:
+    """Per store key: whether kept rows serve its interior, its first, second,
+    second-to-last and last polled dates of the period."""
+
+    good: npt.NDArray[np.bool_]
+    first: I64
+    second: I64
+    second_last: I64
+    last: I64
+
+
+def _edges(kept: pd.DataFrame, as_of_us: int, size: int) -> _Edges:
+    keys = kept["store_key"].to_numpy()
+    dates = kept["local_date"].to_numpy()
+    polled = (kept["polls"].to_numpy() > 0) & (kept["first_poll_us"].to_numpy() <= as_of_us)
+    p_keys, p_dates = keys[polled], dates[polled]  # sorted by store, then date
+    first = np.zeros(size, dtype=np.int64)
+    second, second_last, last = first.copy(), first.copy(), first.copy()
+    count = np.bincount(p_keys, minlength=size)
+    if len(p_keys):
+        starts = np.flatnonzero(np.r_[True, p_keys[1:] != p_keys[:-1]])
+        ends = np.r_[starts[1:], len(p_keys)]
+        owner = p_keys[starts]
+        first[owner], last[owner] = p_dates[starts], p_dates[ends - 1]
+        second[owner] = p_dates[np.minimum(starts + 1, ends - 1)]
+        second_last[owner] = p_dates[np.maximum(ends - 2, starts)]
+    inside = (dates > first[keys]) & (dates < last[keys])
+    interior = np.bincount(keys[inside], minlength=size)
+    good = (count >= 2) & (interior == last - first - 1)
+    return _Edges(good, first, second, second_last, last)
+
+
+def _with_kept_interior(days: pd.DataFrame, kept: pd.DataFrame, edges: _Edges) -> pd.DataFrame:
+    """The engine's rows with the interior dates' numbers taken from kept rows."""
+    keys = days["store_key"].to_numpy()
+    dates = days["local_date"].to_numpy()
+    interior = edges.good[keys] & (dates > edges.first[keys]) & (dates < edges.last[keys])
+    code = kept["store_key"].to_numpy() * _DATE_SPAN + kept["local_date"].to_numpy()
+    wanted = keys[interior] * _DATE_SPAN + dates[interior]
+    at = np.searchsorted(code, wanted)  # every interior date is kept (see _edges)
+    for column in _SUMMED:
+        values = days[column].to_numpy(dtype=np.int64).copy()
+        values[interior] = kept[column].to_numpy()[at]
+        days[column] = values
+    return days

@@ -22,8 +22,16 @@ from sqlalchemy import Connection, delete, func, insert, select
 from storemon_core.db import bulk
 from storemon_core.db.bulk import chunks, write_int_rows
 from storemon_core.db.columns import bool_column, int_column, read_columns
+from storemon_core.db.day_totals import PollArrays, Replaced, keep_day_totals
 from storemon_core.db.reads import KEY_CHUNK
-from storemon_core.db.schema import business_hours, loads, rejected_rows, stores, timezones
+from storemon_core.db.schema import (
+    business_hours,
+    loads,
+    polls,
+    rejected_rows,
+    stores,
+    timezones,
+)
 from storemon_core.frames import Inputs
 from storemon_core.units import Progress
 
@@ -113,15 +121,17 @@ def stored_polls(url: str, conn: Connection, first_us: int, last_us: int) -> pd.
     )
 
 
-def write_polls(url: str, conn: Connection, table: pd.DataFrame, progress: Progress | None) -> int:
+def write_polls(url: str, conn: Connection, table: pd.DataFrame,
+                progress: Progress | None) -> tuple[int, pd.DataFrame]:
     """Add the polls that are new, turn stored active polls that the file says were
-    inactive at the same instant to inactive; returns how many polls were added.
+    inactive at the same instant to inactive; returns how many polls were added,
+    and the polls that changed (added or turned inactive).
 
     The stored polls of the file's time span are read first (one fast bulk read)
     so that a reload or an append writes only what changes: letting the database
     reject millions of duplicate keys one by one is ten times slower."""
     if table.empty:
-        return 0
+        return 0, table
     stored = stored_polls(url, conn, int(table["ts"].min()), int(table["ts"].max()))
     if stored.empty:
         fresh, flips = table, table.iloc[:0]
@@ -137,7 +147,7 @@ def write_polls(url: str, conn: Connection, table: pd.DataFrame, progress: Progr
     write_int_rows(conn, "polls", flips, None, polls_upsert=True)
     if fresh.empty and progress:
         progress(1.0, "polls: nothing new")
-    return len(fresh)
+    return len(fresh), pd.concat([fresh, flips], ignore_index=True)
 
 
 def _delete_stores_rows(conn: Connection, table: Any, store_keys: list[int]) -> None:
@@ -150,11 +160,12 @@ def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
         conn.execute(insert(table), rows[start:end])
 
 
-def write_business_hours(conn: Connection, frame: pd.DataFrame, keys: dict[str, int]) -> int:
+def write_business_hours(conn: Connection, frame: pd.DataFrame,
+                         keys: dict[str, int]) -> pd.DataFrame:
     """Replace the hours of every store in `frame` whose rows differ from the stored
-    ones; returns how many stores that was."""
+    ones; returns the rows written (those stores'), keyed by store as reads give them."""
     if frame.empty:
-        return 0
+        return _hours_frame_of(frame.iloc[:0], np.zeros(0, dtype=np.int64))
     rows = pd.DataFrame(
         {
             "store_key": _keys_for(frame, keys),
@@ -167,28 +178,39 @@ def write_business_hours(conn: Connection, frame: pd.DataFrame, keys: dict[str, 
                           "FROM business_hours", ["store_key", "day_of_week", "start_us", "end_us"])
     changed = _changed_stores(rows, stored)
     _delete_stores_rows(conn, business_hours, changed)
-    write_int_rows(conn, "business_hours", rows[rows["store_key"].isin(changed)])
-    return len(changed)
+    replaced = rows["store_key"].isin(changed).to_numpy()
+    write_int_rows(conn, "business_hours", rows[replaced])
+    return _hours_frame_of(frame[replaced], rows["store_key"].to_numpy()[replaced])
 
 
-def write_timezones(conn: Connection, frame: pd.DataFrame, keys: dict[str, int]) -> int:
+def _hours_frame_of(frame: pd.DataFrame, store_keys: npt.NDArray[np.int64]) -> pd.DataFrame:
+    return pd.DataFrame({
+        "store_key": store_keys,
+        "day_of_week": np.asarray(frame["day_of_week"], dtype=np.int64).astype("int8"),
+        "start_time_local": timedelta_us(frame["start_time_local"]).astype("timedelta64[us]"),
+        "end_time_local": timedelta_us(frame["end_time_local"]).astype("timedelta64[us]"),
+    })
+
+
+def write_timezones(conn: Connection, frame: pd.DataFrame,
+                    keys: dict[str, int]) -> pd.DataFrame:
     """Replace the zone of every store in `frame` whose zone differs (the last row of a
-    store counts); returns how many stores that was."""
-    if frame.empty:
-        return 0
+    store counts); returns the rows written, keyed by store as reads give them."""
     frame = frame.drop_duplicates("store_id", keep="last")
     given = pd.DataFrame({"store_key": _keys_for(frame, keys),
-                          "timezone_str": frame["timezone_str"].astype(str).to_numpy()})
+                          "timezone_str": pd.Series(frame["timezone_str"], dtype=object)
+                          .astype(str).to_numpy(dtype=object)})
+    if frame.empty:
+        return given
     stored = _stored_rows(conn, "SELECT store_key, timezone_str FROM timezones",
                           ["store_key", "timezone_str"])
     changed = _changed_stores(given, stored)
     _delete_stores_rows(conn, timezones, changed)
-    rows = [
-        {"store_key": int(k), "timezone_str": str(z)}
-        for k, z in given[given["store_key"].isin(changed)].itertuples(index=False)
-    ]
+    written = given[given["store_key"].isin(changed)].reset_index(drop=True)
+    rows = [{"store_key": int(k), "timezone_str": str(z)}
+            for k, z in written.itertuples(index=False)]
     _insert_rows(conn, timezones, rows)
-    return len(changed)
+    return written
 
 
 def _stored_rows(conn: Connection, sql: str, names: list[str]) -> pd.DataFrame:
@@ -199,8 +221,8 @@ def _stored_rows(conn: Connection, sql: str, names: list[str]) -> pd.DataFrame:
 def _changed_stores(given: pd.DataFrame, stored: pd.DataFrame) -> list[int]:
     """Keys of the stores in `given` whose set of rows differs from the stored one.
 
-    A reload of the same file replaces nothing, so it neither says it did nor makes
-    every page's numbers look out of date."""
+    A reload of the same file replaces nothing, so it neither says it did, nor makes
+    every page's numbers look out of date, nor recomputes those stores' kept days."""
     def fingerprint(rows: pd.DataFrame) -> pd.DataFrame:
         rows = rows.drop_duplicates()
         digest = pd.util.hash_pandas_object(rows.drop(columns="store_key"), index=False)
@@ -278,14 +300,22 @@ def load_inputs(
 
     key_of_id = np.array([keys[str(s)] for s in poll_ids], dtype=np.int64)
     table = prepare_polls(inputs.polls, key_of_id[codes])
-    # Polls are the bulk of the work: 5%..90% of the progress.
+    polls_were_empty = conn.execute(select(polls.c.ts).limit(1)).first() is None
+    # Polls are the bulk of the work: 5%..75% of the progress, day totals 80%..98%.
     step(0.05, "polls: comparing with stored ones")
-    added = write_polls(url, conn, table, lambda f, p: step(0.05 + 0.85 * f, p))
+    added, changed = write_polls(url, conn, table, lambda f, p: step(0.05 + 0.7 * f, p))
 
-    step(0.9, "business hours")
-    hours_stores = write_business_hours(conn, inputs.business_hours, keys)
-    step(0.95, "time zones")
-    zone_stores = write_timezones(conn, inputs.timezones, keys)
+    step(0.75, "business hours")
+    hours = write_business_hours(conn, inputs.business_hours, keys)
+    hours_stores = int(hours["store_key"].nunique())
+    step(0.78, "time zones")
+    zones = write_timezones(conn, inputs.timezones, keys)
+    zone_stores = len(zones)
+    keep_day_totals(
+        url, conn,
+        PollArrays(changed["store_key"].to_numpy(dtype=np.int64),
+                   changed["ts"].to_numpy(dtype=np.int64), changed["active"].to_numpy(bool)),
+        Replaced(hours, zones), polls_were_empty, lambda f, p: step(0.8 + 0.18 * f, p))
 
     seconds = time.monotonic() - started
     result = conn.execute(

@@ -153,5 +153,26 @@ reports = Table(
     mysql_charset="utf8mb4",
 )
 
-DATA_TABLES = (stores, polls, business_hours, timezones, loads, rejected_rows)
+# Kept day totals (storemon_core.db.day_totals): the engine's numbers per store and
+# local date (days since 1970-01-01), brought up to date by every load. The first and
+# last in-hours poll of the date are 0 when it has none (polls = 0).
+store_days = Table(
+    "store_days",
+    metadata,
+    Column("store_key", Integer, nullable=False),
+    Column("local_date", Integer, nullable=False),
+    Column("business_us", BigInteger, nullable=False),
+    Column("uptime_us", BigInteger, nullable=False),
+    Column("downtime_us", BigInteger, nullable=False),
+    Column("unobserved_us", BigInteger, nullable=False),
+    Column("polls", Integer, nullable=False),
+    Column("first_poll_us", BigInteger, nullable=False),
+    Column("last_poll_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("store_key", "local_date", name="pk_store_days"),
+    mysql_engine="InnoDB",
+    sqlite_with_rowid=False,
+    mysql_charset="utf8mb4",
+)
+
+DATA_TABLES = (stores, polls, business_hours, timezones, loads, rejected_rows, store_days)
 ALL_TABLES = (*DATA_TABLES, reports)

@@ -5,7 +5,7 @@ Both dates are null for a standard (last hour/day/week) report, so every report
 stored before this revision stays what it was.
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2025-12-10
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import mysql
 
 revision = "0003"
-down_revision: str | None = "0001"
+down_revision: str | None = "0002"
 branch_labels: str | None = None
 depends_on: str | None = None
 

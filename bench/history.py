@@ -1,0 +1,193 @@
+"""History from the database at production scale: kept day totals against raw polls.
+
+Generates 14,000 stores x 90 days (real 2023 hours and zones when present, polls
+at the 2023 export's density), then in fresh processes, each with its peak memory:
+
+  load      the first load into MariaDB, day totals included (one transaction)
+  kept      read_history over every date of the data from kept totals, both CSVs
+  direct    the same computed directly from the period's raw polls (kept=False)
+  read      the fastest plain read of the period's raw polls (connectorx)
+  append    an hourly append: one poll per store, day totals brought up to date
+  after     kept history again after the append, checked against the direct one
+
+Targets: kept <= 0.5 x read; append < 1.5 s; load < 120 s; peak < 2 GB. The data
+go to their own database (storemon_bench_history on STOREMON_BENCH_MYSQL_URL's
+server), dropped at the end.
+
+    PYTHONPATH=. .venv/bin/python bench/history.py [--stores 14000] [--days 90]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import emit, run_step  # bench/common.py, beside this script
+from history_engine import _frames, _period, step_generate
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+DEFAULT_MYSQL = "mysql+pymysql://root@127.0.0.1:3306/storemon_bench"
+DATABASE = "storemon_bench_history"
+
+
+def bench_url() -> str:
+    server = os.environ.get("STOREMON_BENCH_MYSQL_URL", DEFAULT_MYSQL)
+    return make_url(server).set(database=DATABASE).render_as_string(hide_password=False)
+
+
+def _server(statement: str) -> None:
+    engine = create_engine(make_url(bench_url()).set(database=""))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def step_load(directory: Path) -> None:
+    from storemon_core.db import Database
+    from storemon_core.frames import Inputs
+
+    polls, hours, zones = _frames(directory)
+    db = Database(bench_url())
+    db.create_schema()
+    start = time.perf_counter()
+    stats = db.load(Inputs(polls=polls, business_hours=hours, timezones=zones))  # type: ignore[arg-type]
+    seconds = time.perf_counter() - start
+    with db.read() as conn:
+        kept = conn.exec_driver_sql("SELECT COUNT(*) FROM store_days").scalar_one()
+    emit({"seconds": seconds, "polls": stats.polls_added, "kept_rows": int(kept)})
+
+
+def _history(directory: Path, kept: bool) -> None:
+    from storemon_core.db import Database
+    from storemon_core.db.history import read_history
+    from storemon_core.output.history_csv import daily_csv, period_csv
+
+    polls, _, _ = _frames(directory)
+    first, last = _period(polls)
+    del polls
+    db = Database(bench_url())
+    start = time.perf_counter()
+    result = read_history(db, first, last, kept=kept)
+    daily, totals = daily_csv(result.daily), period_csv(result.totals)
+    seconds = time.perf_counter() - start
+    digest = hashlib.sha256((daily + totals).encode()).hexdigest()
+    emit({"seconds": seconds, "rows": len(result.daily), "stores": len(result.totals),
+          "digest": digest, "first": first, "last": last})
+
+
+def step_read(directory: Path) -> None:
+    from storemon_core.db import Database
+    from storemon_core.db.columns import read_with_connectorx
+    from storemon_core.db.history import period_range_us, resolve_period
+
+    polls, _, _ = _frames(directory)
+    first, last = _period(polls)
+    del polls
+    period = resolve_period(Database(bench_url()), first, last)
+    assert period is not None
+    start_us, end_us = period_range_us(period)
+    sql = f"SELECT store_key, ts, active FROM polls WHERE ts >= {start_us} AND ts <= {end_us}"
+    start = time.perf_counter()
+    columns = read_with_connectorx(bench_url(), sql, ["store_key", "ts", "active"])
+    emit({"seconds": time.perf_counter() - start, "polls": len(columns["ts"])})
+
+
+def step_append(directory: Path) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from storemon_core.db import Database
+    from storemon_core.frames import Inputs
+
+    polls, _, _ = _frames(directory)
+    stores = polls["store_id"].cat.categories  # type: ignore[index]
+    newest = polls["timestamp_utc"].max()  # type: ignore[index]
+    del polls
+    rng = np.random.default_rng(3)
+    hour = pd.DataFrame({
+        "store_id": pd.Categorical(stores, categories=stores),
+        "timestamp_utc": newest + pd.to_timedelta(rng.integers(1, 3600, len(stores)), unit="s"),
+        "active": rng.random(len(stores)) > 0.1,
+    })
+    db = Database(bench_url())
+    db.create_schema()
+    start = time.perf_counter()
+    stats = db.load(Inputs(polls=hour), mode="append")
+    emit({"seconds": time.perf_counter() - start, "polls": stats.polls_added})
+
+
+STEPS = {
+    "generate": lambda d, a: step_generate(d, int(a[0]), int(a[1]), int(a[2])),
+    "load": lambda d, a: step_load(d),
+    "kept": lambda d, a: _history(d, kept=True),
+    "direct": lambda d, a: _history(d, kept=False),
+    "read": lambda d, a: step_read(d),
+    "append": lambda d, a: step_append(d),
+}
+
+
+def main() -> int:
+    if len(sys.argv) > 2 and sys.argv[1] in STEPS:
+        STEPS[sys.argv[1]](Path(sys.argv[2]), sys.argv[3:])
+        return 0
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--stores", type=int, default=14_000)
+    parser.add_argument("--days", type=int, default=90)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    me = Path(__file__)
+    directory = Path(tempfile.mkdtemp(prefix="storemon-history-db-bench-"))
+    results = {}
+    try:
+        print(f"generating {args.stores:,} stores x {args.days} days ...", file=sys.stderr,
+              flush=True)
+        made = run_step(me, ["generate", str(directory), str(args.stores), str(args.days),
+                             str(args.seed)])
+        _server(f"DROP DATABASE IF EXISTS `{DATABASE}`")
+        _server(f"CREATE DATABASE `{DATABASE}` CHARACTER SET utf8mb4")
+        for name in ("load", "kept", "direct", "read", "append"):
+            print(f"{name} ...", file=sys.stderr, flush=True)
+            results[name] = run_step(me, [name, str(directory)])
+        print("kept after the append ...", file=sys.stderr, flush=True)
+        results["after"] = run_step(me, ["kept", str(directory)])
+        results["after direct"] = run_step(me, ["direct", str(directory)])
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+        _server(f"DROP DATABASE IF EXISTS `{DATABASE}`")
+    kept, read = results["kept"].values, results["read"].values
+    print(f"{made.values['stores']:,} stores, {made.values['polls']:,} polls; period "
+          f"{kept['first']} … {kept['last']}: {kept['rows']:,} daily rows, "
+          f"{results['load'].values['kept_rows']:,} kept rows")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores = busy at 2)")
+    same = kept["digest"] == results["direct"].values["digest"]
+    same_after = results["after"].values["digest"] == results["after direct"].values["digest"]
+    print(f"kept == direct: {same}; after the append: {same_after}")
+    print(f"{'step':<14}{'seconds':>9}{'peak MB':>9}  note")
+    ratio = kept["seconds"] / read["seconds"]
+    notes = {
+        "load": f"{results['load'].values['polls']:,} polls (target < 120 s)",
+        "kept": f"both CSVs, {ratio:.2f} x the plain read (target <= 0.5)",
+        "direct": "both CSVs, from the raw polls",
+        "read": f"{read['polls']:,} polls, connectorx",
+        "append": f"{results['append'].values['polls']:,} polls (target < 1.5 s)",
+        "after": "kept history after the append",
+        "after direct": "direct history after the append",
+    }
+    for name, result in results.items():
+        print(f"{name:<14}{result.values['seconds']:>9.2f}{result.peak_mb:>9.0f}  {notes[name]}")
+    print(f"peak of all steps: {max(r.peak_mb for r in results.values()):,.0f} MB "
+          "(target < 2048)")
+    return 0 if same and same_after else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

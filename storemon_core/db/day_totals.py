@@ -1,0 +1,390 @@
+"""Kept day totals: the engine's numbers per store and local date, kept up to date
+by every load (docs/counting.md "Kept day totals").
+
+A kept row is exact for every date strictly between a store's first and last
+in-hours poll: there the rule's spans and what is observed depend only on the
+polls around the date, never on where a window starts or ends. The other dates
+(before the first poll, after the last, the date as-of cuts) are edges, which
+history computes afresh from raw polls; their kept polls count and first and
+last in-hours poll are exact all the same, and tell history where the edges are.
+
+A load brings the rows up to date in its own transaction:
+- a store whose business hours or zone the load replaces, and a store without
+  kept rows yet (a first load, a database upgraded from before kept totals),
+  gets all its dates computed from all its polls;
+- a store with new (or newly inactive) polls gets the dates from its previous
+  in-hours poll's date to its next one's around them: a new poll moves the
+  edges of its neighbours' spans, possibly on earlier days. The polls read are
+  those from the in-hours poll before the previous poll's date to the one after
+  the next one's, so that the recomputed dates lie strictly inside them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, func, select
+
+from storemon_core.db.bulk import chunks, write_int_rows
+from storemon_core.db.columns import bool_column, int_column, read_columns
+from storemon_core.db.reads import KEY_CHUNK, _hours_frame, _named, _polls_frame, _zones_frame
+from storemon_core.db.schema import polls as polls_table
+from storemon_core.engine.history import day_totals
+from storemon_core.engine.period import Period
+from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR, Progress
+
+KEPT_COLUMNS = ["store_key", "local_date", "business_us", "uptime_us", "downtime_us",
+                "unobserved_us", "polls", "first_poll_us", "last_poll_us"]
+_SUMMED = ["business_us", "uptime_us", "downtime_us", "unobserved_us", "polls"]
+# Local time runs from UTC-12 to UTC+14: a local date lies within these margins
+# of the same UTC date.
+EAST_US = 15 * US_PER_HOUR
+WEST_US = 13 * US_PER_HOUR
+_NEVER = np.iinfo(np.int64).max
+_EPOCH_DAY = np.datetime64("1970-01-01", "D")
+
+
+@dataclass(frozen=True)
+class PollArrays:
+    store_key: I64
+    ts: I64
+    active: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.store_key)
+
+    @staticmethod
+    def empty() -> PollArrays:
+        none = np.zeros(0, dtype=np.int64)
+        return PollArrays(none, none, np.zeros(0, dtype=bool))
+
+    @staticmethod
+    def joined(parts: list[PollArrays]) -> PollArrays:
+        """The parts' polls, one per (store, instant), sorted; at one instant
+        inactive wins, as in a load."""
+        if not parts:
+            return PollArrays.empty()
+        keys = np.concatenate([p.store_key for p in parts])
+        times = np.concatenate([p.ts for p in parts])
+        active = np.concatenate([p.active for p in parts]).astype(bool)
+        order = np.lexsort((times, keys))
+        keys, times, active = keys[order], times[order], active[order]
+        if len(keys) == 0:
+            return PollArrays.empty()
+        first = np.r_[True, (keys[1:] != keys[:-1]) | (times[1:] != times[:-1])]
+        starts = np.flatnonzero(first)
+        return PollArrays(keys[starts], times[starts], np.logical_and.reduceat(active, starts))
+
+
+def day_us(days: I64) -> tuple[I64, I64]:
+    """UTC instants that hold the local dates `days` in every zone: [start, end]."""
+    return days * US_PER_DAY - EAST_US, (days + 1) * US_PER_DAY + WEST_US
+
+
+def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
+                    hi_us: I64) -> PollArrays:
+    """Stored polls of store `keys[i]` with lo_us[i] <= ts <= hi_us[i].
+
+    Stores are read in groups of alike ranges (by UTC day), each group one range
+    query, with a key list unless the group is large; the rows are then cut to
+    each store's own range here."""
+    if len(keys) == 0:
+        return PollArrays.empty()
+    lo_day, hi_day = lo_us // US_PER_DAY, hi_us // US_PER_DAY
+    groups, group_of = np.unique(np.stack([lo_day, hi_day]), axis=1, return_inverse=True)
+    parts: list[PollArrays] = []
+    for group in range(groups.shape[1]):
+        members = np.flatnonzero(group_of.ravel() == group)
+        low, high = int(lo_us[members].min()), int(hi_us[members].max())
+        where = f"ts >= {low} AND ts <= {high}"
+        if len(members) > KEY_CHUNK:
+            parts.append(_cut_to(_read_polls(url, conn, where), keys[members],
+                                 lo_us[members], hi_us[members]))
+        else:
+            listed = ",".join(str(int(k)) for k in keys[members])
+            parts.append(_cut_to(_read_polls(url, conn, f"store_key IN ({listed}) AND {where}"),
+                                 keys[members], lo_us[members], hi_us[members]))
+    return PollArrays.joined(parts)
+
+
+def _read_polls(url: str, conn: Connection, where: str) -> PollArrays:
+    sql = f"SELECT store_key, ts, active FROM polls WHERE {where}"
+    cols = read_columns(url, conn, sql, ["store_key", "ts", "active"])
+    return PollArrays(int_column(cols, "store_key"), int_column(cols, "ts"),
+                      bool_column(cols, "active"))
+
+
+def _cut_to(found: PollArrays, keys: I64, lo_us: I64, hi_us: I64) -> PollArrays:
+    """The polls of `found` within their store's range (stores not in `keys`: none)."""
+    if len(found) == 0:
+        return found
+    size = int(max(keys.max(), found.store_key.max())) + 1
+    low = np.full(size, _NEVER, dtype=np.int64)
+    high = np.full(size, -_NEVER, dtype=np.int64)
+    low[keys], high[keys] = lo_us, hi_us
+    inside = (found.ts >= low[found.store_key]) & (found.ts <= high[found.store_key])
+    return PollArrays(found.store_key[inside], found.ts[inside], found.active[inside])
+
+
+def kept_rows(url: str, conn: Connection, where: str) -> pd.DataFrame:
+    """Kept rows (KEPT_COLUMNS) matching `where` (literal integers only), sorted by
+    store and date."""
+    sql = f"SELECT {', '.join(KEPT_COLUMNS)} FROM store_days WHERE {where}"
+    cols = read_columns(url, conn, sql, KEPT_COLUMNS)
+    frame = pd.DataFrame({name: int_column(cols, name) for name in KEPT_COLUMNS})
+    order = np.lexsort((frame["local_date"].to_numpy(), frame["store_key"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """Business hours and zones a load writes, keyed by store (as reads give them):
+    they replace what the read of the stored ones found for those stores, which
+    on MySQL is what was committed before the load."""
+
+    business_hours: pd.DataFrame
+    timezones: pd.DataFrame
+
+    def over(self, stored: pd.DataFrame, new: pd.DataFrame) -> pd.DataFrame:
+        kept = stored[~stored["store_key"].isin(new["store_key"])]
+        return pd.concat([kept, new], ignore_index=True) if len(new) else stored
+
+
+def engine_days(url: str, conn: Connection, found: PollArrays, first_day: int, last_day: int,
+                as_of_us: int, names: dict[int, str] | None = None,
+                replaced: Replaced | None = None) -> pd.DataFrame:
+    """The engine's day totals of the stores in `found` over local dates
+    first_day … last_day, with their keys (`store_key`) and dates (`local_date`).
+
+    Stores are named by their keys unless `names` are given: the rows go back to
+    the database by key, and text order does not matter there."""
+    keys = np.unique(found.store_key)
+    name_of = names or {int(k): str(int(k)) for k in keys}
+    hours = _hours_frame(url, conn, None)
+    zones = _zones_frame(url, conn, None)
+    if replaced is not None:
+        hours = replaced.over(hours, replaced.business_hours)
+        zones = replaced.over(zones, replaced.timezones)
+    hours = hours[hours["store_key"].isin(keys)]
+    zones = zones[zones["store_key"].isin(keys)]
+    polls = _polls_frame(found.store_key, found.ts, found.active, name_of, categorical=True)
+    period = Period((_EPOCH_DAY + first_day).item(), (_EPOCH_DAY + last_day).item(),
+                    pd.Timestamp(as_of_us, unit="us", tz="UTC"))
+    days = day_totals(polls, _named(hours, name_of), _named(zones, name_of), period)
+    key_of_name = {name: key for key, name in name_of.items()}
+    categories = days["store_id"].cat.categories
+    per_category = np.array([key_of_name[str(c)] for c in categories], dtype=np.int64)
+    days["store_key"] = per_category[days["store_id"].cat.codes.to_numpy()] if len(days) \
+        else np.zeros(0, dtype=np.int64)
+    days["local_date"] = (days["date"].to_numpy().astype("datetime64[D]")
+                          - _EPOCH_DAY).astype(np.int64)
+    return days
+
+
+def as_kept(days: pd.DataFrame) -> pd.DataFrame:
+    """Engine day totals (with keys and dates) as kept rows."""
+    def instant(column: str) -> I64:
+        stamps = pd.DatetimeIndex(days[column]).as_unit("us")
+        values: I64 = np.where(stamps.isna(), 0, stamps.asi8)
+        return values
+
+    return pd.DataFrame({
+        "store_key": days["store_key"].to_numpy(dtype=np.int64),
+        "local_date": days["local_date"].to_numpy(dtype=np.int64),
+        **{c: days[c].to_numpy(dtype=np.int64) for c in _SUMMED},
+        "first_poll_us": instant("first_poll_utc"),
+        "last_poll_us": instant("last_poll_utc"),
+    }).loc[:, KEPT_COLUMNS]
+
+
+# ---------------------------------------------------------------------- a load's upkeep
+
+
+@dataclass(frozen=True)
+class _Recompute:
+    """Per store: the polls to read [read_lo, read_hi] and the dates to write."""
+
+    keys: I64
+    read_lo: I64
+    read_hi: I64
+    write_lo: I64  # local dates, both included
+    write_hi: I64
+    window_lo: I64  # the dates the engine's window must hold
+    window_hi: I64
+
+
+def keep_day_totals(url: str, conn: Connection, changed: PollArrays, written: Replaced,
+                    polls_were_empty: bool, progress: Progress | None = None) -> int:
+    """Bring the kept rows up to date after a load wrote `changed` polls (new ones
+    and ones turned inactive) and the hours and zones `written`.
+    Returns how many kept rows were written."""
+    def step(fraction: float, phase: str) -> None:
+        if progress:
+            progress(fraction, phase)
+
+    newest = conn.execute(select(func.max(polls_table.c.ts))).scalar()
+    if newest is None:
+        return 0
+    as_of_us = int(newest)
+    step(0.0, "day totals: finding the days to compute")
+    unkept = _unkept_stores(url, conn)
+    replaced = np.union1d(written.business_hours["store_key"].to_numpy(dtype=np.int64),
+                          written.timezones["store_key"].to_numpy(dtype=np.int64))
+    whole = np.union1d(replaced, unkept)
+    around = np.setdiff1d(np.unique(changed.store_key), whole)
+    if len(whole) == 0 and len(around) == 0:
+        return 0
+    plan = _plan_around(url, conn, changed, around, as_of_us)
+    step(0.2, "day totals: reading polls")
+    stored = PollArrays.empty()
+    if not polls_were_empty:
+        stored = PollArrays.joined([
+            polls_in_ranges(url, conn, whole, np.full(len(whole), -_NEVER),
+                            np.full(len(whole), _NEVER)),
+            polls_in_ranges(url, conn, plan.keys, plan.read_lo, plan.read_hi),
+        ])
+    # The stored polls the read sees may or may not hold this load's writes
+    # (connectorx reads what is committed): add them again, inactive winning.
+    keys = np.concatenate([whole, plan.keys])
+    read_lo = np.concatenate([np.full(len(whole), -_NEVER), plan.read_lo])
+    read_hi = np.concatenate([np.full(len(whole), _NEVER), plan.read_hi])
+    found = PollArrays.joined([stored, _cut_to(changed, keys, read_lo, read_hi)])
+    if len(found) == 0:
+        return 0
+    plan = _with_whole(plan, whole, found, as_of_us)
+    step(0.5, f"day totals: computing {len(plan.keys):,} stores")
+    days = engine_days(url, conn, found, int(plan.window_lo.min()),
+                       int(plan.window_hi.max()), as_of_us, replaced=written)
+    rows = _written(as_kept(days), plan)
+    step(0.8, f"day totals: writing {len(rows):,} days")
+    _delete_kept(conn, plan, whole)
+    write_int_rows(conn, "store_days", rows)
+    step(1.0, "day totals: done")
+    return len(rows)
+
+
+def _unkept_stores(url: str, conn: Connection) -> I64:
+    """Stores with stored polls but no kept rows (those polled only by this load
+    are computed around their polls, which are all there is of them)."""
+    sql = ("SELECT id FROM stores WHERE NOT EXISTS "
+           "(SELECT 1 FROM store_days d WHERE d.store_key = stores.id) "
+           "AND EXISTS (SELECT 1 FROM polls p WHERE p.store_key = stores.id)")
+    return np.sort(int_column(read_columns(url, conn, sql, ["id"]), "id"))
+
+
+def _plan_around(url: str, conn: Connection, changed: PollArrays, stores: I64,
+                 as_of_us: int) -> _Recompute:
+    """What to recompute of the stores `stores`, around their changed polls."""
+    if len(stores) == 0:
+        none = np.zeros(0, dtype=np.int64)
+        return _Recompute(none, none, none, none, none, none, none)
+    mine = np.isin(changed.store_key, stores)
+    keys = np.unique(changed.store_key[mine])
+    times = changed.ts[mine]
+    order = np.argsort(changed.store_key[mine], kind="stable")
+    bounds = np.r_[np.flatnonzero(np.r_[True, np.diff(changed.store_key[mine][order]) != 0]),
+                   len(order)]
+    earliest = np.minimum.reduceat(times[order], bounds[:-1])
+    latest = np.maximum.reduceat(times[order], bounds[:-1])
+    kept = _polled_days(url, conn, keys)
+    none_before = np.full(len(keys), -1, dtype=np.int64)
+    size = int(keys.max()) + 1
+    lane = np.full(size, -1, dtype=np.int64)
+    lane[keys] = np.arange(len(keys))
+    row_lane = lane[kept["store_key"].to_numpy()]
+    date = kept["local_date"].to_numpy()
+    first_poll, last_poll = kept["first_poll_us"].to_numpy(), kept["last_poll_us"].to_numpy()
+    # Dates with an in-hours poll before the changed polls (the previous poll's is
+    # the latest), and after them (the next poll's is the earliest).
+    before = first_poll < earliest[row_lane]
+    after = last_poll > latest[row_lane]
+    previous = _pick(row_lane, date, before, len(keys), latest_one=True, default=none_before)
+    following = _pick(row_lane, date, after, len(keys), latest_one=False, default=none_before)
+    ahead = before & (date < previous[row_lane])
+    beyond = after & (date > following[row_lane])
+    previous2 = _pick(row_lane, date, ahead, len(keys), latest_one=True, default=none_before)
+    following2 = _pick(row_lane, date, beyond, len(keys), latest_one=False, default=none_before)
+    prev2_last = _pick(row_lane, last_poll, ahead & (date == previous2[row_lane]), len(keys),
+                       latest_one=True, default=none_before)
+    next2_first = _pick(row_lane, first_poll, beyond & (date == following2[row_lane]),
+                        len(keys), latest_one=False, default=none_before)
+    end_day = as_of_us // US_PER_DAY + 1
+    write_lo = np.where(previous >= 0, previous, earliest // US_PER_DAY - 1)
+    write_hi = np.where(following >= 0, following, end_day)
+    read_lo = np.where(previous2 >= 0, prev2_last, day_us(write_lo)[0])
+    read_hi = np.where(following2 >= 0, next2_first, _NEVER)
+    window_lo = np.where(previous2 >= 0, previous2, write_lo)
+    window_hi = np.where(following2 >= 0, following2, write_hi)
+    return _Recompute(keys, read_lo, read_hi, write_lo, write_hi, window_lo, window_hi)
+
+
+def _pick(lane: I64, values: I64, chosen: np.ndarray, lanes: int, latest_one: bool,
+          default: I64) -> I64:
+    """Per lane, the largest (or smallest) of `values` where `chosen`, else `default`."""
+    result = default.copy()
+    if latest_one:
+        found = np.full(lanes, -_NEVER, dtype=np.int64)
+        np.maximum.at(found, lane[chosen], values[chosen])
+        hit = found > -_NEVER
+    else:
+        found = np.full(lanes, _NEVER, dtype=np.int64)
+        np.minimum.at(found, lane[chosen], values[chosen])
+        hit = found < _NEVER
+    result[hit] = found[hit]
+    return result
+
+
+def _polled_days(url: str, conn: Connection, keys: I64) -> pd.DataFrame:
+    """The kept dates with in-hours polls of the stores `keys`."""
+    parts = []
+    for start, end in chunks(len(keys), KEY_CHUNK):
+        listed = ",".join(str(int(k)) for k in keys[start:end])
+        parts.append(kept_rows(url, conn, f"polls > 0 AND store_key IN ({listed})"))
+    return pd.concat(parts, ignore_index=True) if parts else kept_rows(url, conn, "1 = 0")
+
+
+def _with_whole(plan: _Recompute, whole: I64, found: PollArrays, as_of_us: int) -> _Recompute:
+    """The plan with the stores computed whole: every date from the day before
+    their first poll to the day after the newest poll."""
+    polled = np.isin(whole, found.store_key)
+    whole = whole[polled]
+    firsts = np.full(int(max(whole.max(initial=0), found.store_key.max())) + 1, _NEVER)
+    np.minimum.at(firsts, found.store_key, found.ts)
+    lo = firsts[whole] // US_PER_DAY - 1
+    hi = np.full(len(whole), as_of_us // US_PER_DAY + 1, dtype=np.int64)
+    return _Recompute(
+        np.concatenate([whole, plan.keys]),
+        np.concatenate([np.full(len(whole), -_NEVER), plan.read_lo]),
+        np.concatenate([np.full(len(whole), _NEVER), plan.read_hi]),
+        np.concatenate([lo, plan.write_lo]), np.concatenate([hi, plan.write_hi]),
+        np.concatenate([lo, plan.window_lo]), np.concatenate([hi, plan.window_hi]))
+
+
+def _written(rows: pd.DataFrame, plan: _Recompute) -> pd.DataFrame:
+    """The rows of each store's dates to write."""
+    size = int(max(plan.keys.max(), rows["store_key"].to_numpy().max(initial=0))) + 1
+    lo = np.full(size, _NEVER, dtype=np.int64)
+    hi = np.full(size, -_NEVER, dtype=np.int64)
+    lo[plan.keys], hi[plan.keys] = plan.write_lo, plan.write_hi
+    keys, dates = rows["store_key"].to_numpy(), rows["local_date"].to_numpy()
+    written: pd.DataFrame = rows[(dates >= lo[keys]) & (dates <= hi[keys])]
+    return written.reset_index(drop=True)
+
+
+def _delete_kept(conn: Connection, plan: _Recompute, whole: I64) -> None:
+    """Delete the rows about to be written again, and every row of `whole` stores."""
+    entire = np.isin(plan.keys, whole)
+    listed = plan.keys[entire]
+    for start, end in chunks(len(listed), KEY_CHUNK):
+        keys = ",".join(str(int(k)) for k in listed[start:end])
+        conn.exec_driver_sql(f"DELETE FROM store_days WHERE store_key IN ({keys})")
+    ranged = np.flatnonzero(~entire)
+    for start, end in chunks(len(ranged), KEY_CHUNK):
+        part = ranged[start:end]
+        clauses = " OR ".join(
+            f"(store_key = {int(k)} AND local_date BETWEEN {int(lo)} AND {int(hi)})"
+            for k, lo, hi in zip(plan.keys[part], plan.write_lo[part], plan.write_hi[part],
+                                 strict=True))
+        conn.exec_driver_sql(f"DELETE FROM store_days WHERE {clauses}")
