@@ -1,58 +1,29 @@
-"""The inputs a command works on: the CSV exports it was given, else the database."""
+"""Reading the CSV exports a command was given, and saying what was read and rejected."""
 
 from __future__ import annotations
 
-import argparse
 from typing import TextIO
 
-import pandas as pd
-
-from storemon_core.cli.command import CommandError, database_url_of
 from storemon_core.cli.options import ExportFiles
 from storemon_core.cli.progress import ProgressLines
-from storemon_core.config import redact
 from storemon_core.exports import format_rejections, load_exports
 from storemon_core.frames import Inputs
+
+NO_USABLE_POLLS = "no usable polls: nothing to report (give --status store_status.csv)"
 
 
 def read_files(files: ExportFiles, progress: ProgressLines, stream: TextIO) -> Inputs:
     """Read the given exports; say per file what was kept and which rows were rejected."""
     inputs = load_exports(files.status, files.hours, files.timezones, progress=progress)
+    say_what_was_read(inputs, stream)
+    return inputs
+
+
+def say_what_was_read(inputs: Inputs, stream: TextIO) -> None:
+    """Per file what was kept, and which rows were rejected."""
     for s in inputs.summaries:
         print(f"  {s.file}: {s.read:,} rows read, {s.kept:,} kept, {s.rejected:,} rejected",
               file=stream)
     rejections = format_rejections(inputs)
     if rejections:
         print(rejections, file=stream)
-    return inputs
-
-
-def read_inputs(
-    args: argparse.Namespace,
-    files: ExportFiles,
-    as_of: pd.Timestamp | None,
-    progress: ProgressLines,
-    err: TextIO,
-) -> Inputs:
-    """Polls, hours and zones from the files when any is given, else from the database.
-
-    Fails when there is no poll to count."""
-    if files.given:
-        inputs = read_files(files, progress, err)
-        if len(inputs.polls) == 0:
-            raise CommandError("no usable polls: nothing to report "
-                               "(give --status store_status.csv)")
-        return inputs
-    # Imported here so that reading CSV files needs neither the database layer nor its drivers.
-    from storemon_core.db import open_database
-
-    url = database_url_of(args)
-    print(f"reading database {redact(url)}", file=err, flush=True)
-    progress.step("reading")
-    inputs = open_database(url).read_inputs(as_of)
-    if len(inputs.polls) == 0:
-        raise CommandError(
-            f"the database {redact(url)} holds no polls at or before the as-of: load the "
-            "exports first (storemon load --data-dir FOLDER), or give --status"
-        )
-    return inputs
