@@ -51,11 +51,17 @@ class StoreRange:
             parts.append(f"{column} < {_literal(self.end)}")
         return " AND ".join(parts) or "1 = 1"
 
-    def stores_of(self, table: str, alias: str) -> str:
-        """FROM-clause text: `table alias`, joined to the range's stores when bounded."""
+    def stores_of(self, table: str, alias: str, mysql: bool, index: str | None = None) -> str:
+        """FROM-clause text: `table alias`, and when bounded, joined to the range's stores.
+
+        The join order is fixed, stores first, then each store's rows by its key
+        (`index` names the one to use on MySQL): a planner whose statistics lag
+        behind a load would otherwise scan a whole week of polls per partition."""
         if not self.bounded:
             return f"{table} {alias}"
-        return (f"{table} {alias} JOIN stores s ON s.id = {alias}.store_key "
+        join = "STRAIGHT_JOIN" if mysql else "CROSS JOIN"
+        hint = f" FORCE INDEX ({index})" if mysql and index else ""
+        return (f"stores s {join} {table} {alias}{hint} ON {alias}.store_key = s.id "
                 f"AND {self.condition('s.store_id')}")
 
 

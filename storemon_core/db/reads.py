@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from storemon_core.db.columns import Columns, bool_column, int_column, read_columns
+from storemon_core.db.engines import is_mysql
 from storemon_core.db.partitions import EVERY_STORE, StoreRange
 from storemon_core.db.schema import business_hours, loads, polls, rejected_rows, stores, timezones
 from storemon_core.frames import Inputs, empty_polls, empty_rejected
@@ -71,8 +72,9 @@ def inputs_at(url: str, conn: Connection, as_of_us: int, categorical_ids: bool,
     # (server and decoding), so the small reads gain nothing beside it.
     week = _week_polls(url, conn, start_us, as_of_us, stores)
     names = _store_names(url, conn, stores)
-    hours = _hours_frame(url, conn, stores.stores_of("business_hours", "h"))
-    zones = _zones_frame(url, conn, stores.stores_of("timezones", "h"))
+    mysql = is_mysql(conn)
+    hours = _hours_frame(url, conn, stores.stores_of("business_hours", "h", mysql))
+    zones = _zones_frame(url, conn, stores.stores_of("timezones", "h", mysql))
     older = _quiet_stores_newest(url, conn, _quiet_keys(names, week[0]), start_us)
     keys = np.concatenate([week[0], older[0]])
     times = np.concatenate([week[1], older[1]])
@@ -143,8 +145,7 @@ def _week_polls(url: str, conn: Connection, start_us: int, as_of_us: int,
                 stores: StoreRange) -> PollArrays:
     # A partition's polls: its stores by the id index, then each one's week by the
     # polls' primary key (store_key, ts).
-    source = (f"stores s JOIN polls p ON p.store_key = s.id AND {stores.condition('s.store_id')}"
-              if stores.bounded else "polls p")
+    source = stores.stores_of("polls", "p", is_mysql(conn), index="PRIMARY")
     sql = (
         f"SELECT p.store_key, p.ts, p.active FROM {source} "
         f"WHERE p.ts >= {int(start_us)} AND p.ts <= {int(as_of_us)}"

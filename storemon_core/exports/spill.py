@@ -190,6 +190,7 @@ def spill_exports(
 ) -> SpilledExports:
     """Read the exports into `folder`, the polls in partitions of at most `size` stores."""
     say: Callable[[float, str], None] = progress or (lambda f, p: None)
+    folder.mkdir(parents=True, exist_ok=True)
     name = source_name(status, STATUS_FILE)
     total = max(os.path.getsize(status), 1)
     ranges: list[_Range] = []
