@@ -108,14 +108,16 @@ def _from_database(args: argparse.Namespace, as_of: pd.Timestamp | None, size: i
     progress.step("reading")
     db = open_database(url)
     mapper: Mapper = local_mapper(db, progress)
-    if args.engine == "dask":
+    if args.engine != "dask":
+        run = stored_report(db, as_of, size, args.extended, mapper, deliver)
+    else:
         from storemon_core.scale.dask_runner import ClusterError, dask_mapper
 
         try:
             mapper = dask_mapper(args.scheduler, args.workers, progress)
+            run = stored_report(db, as_of, size, args.extended, mapper, deliver)
         except ClusterError as exc:
             raise CommandError(str(exc)) from exc
-    run = stored_report(db, as_of, size, args.extended, mapper, deliver)
     if run is None or run.stores == 0:
         raise CommandError(
             f"the database {redact(url)} holds no polls at or before the as-of: load the "

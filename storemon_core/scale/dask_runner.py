@@ -9,6 +9,7 @@ run and stopped after it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
@@ -39,10 +40,10 @@ def _distributed() -> Any:
 def _client(stack: ExitStack, scheduler: str | None, workers: int) -> Any:
     distributed = _distributed()
     if scheduler is None:
-        # Loopback only, no dashboard: the cluster lives for this run alone.
+        # Loopback only, its HTTP port free-chosen: the cluster lives for this run alone.
         cluster = stack.enter_context(distributed.LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, silence_logs="error"))
+            dashboard_address=":0", silence_logs=logging.ERROR))
         return stack.enter_context(distributed.Client(cluster, timeout=CONNECT_SECONDS))
     try:
         return stack.enter_context(distributed.Client(scheduler, timeout=CONNECT_SECONDS))
