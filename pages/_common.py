@@ -7,25 +7,47 @@ fast at fleet scale without ever showing stale numbers.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from storemon_core import config
-from storemon_core.db import Database, open_database
-from storemon_core.engine.timeline import StoreTimeline
+from storemon_core.db import Database, DataSummary, open_database
+from storemon_core.db.freshness import Freshness, freshness
 from storemon_core.exports import InputError
 from storemon_core.frames import Inputs
 from storemon_core.service import ReportService, get_service
-from storemon_core.views import data, overview, store, uploads
+from storemon_core.service.status import ReportStatus
+from storemon_core.views import failures, live, overview, store, uploads
 
 
 def database() -> Database:
-    return open_database(config.database_url())
+    return failures.opened(config.database_url(), open_database)
 
 
 def service() -> ReportService:
-    return get_service(config.database_url())
+    return failures.opened(config.database_url(), get_service)
+
+
+@contextmanager
+def database_guard() -> Iterator[None]:
+    """Say so, in plain words, when the database cannot be used; re-raise other errors."""
+    try:
+        yield
+    except Exception as error:
+        failure = failures.database_failure(config.database_url(), error)
+        if failure is None:
+            raise
+        failures.log_failure(failure)
+        st.error("The database cannot be used, so this page cannot show its data.")
+        st.text(
+            f"Database: {failure.database}\n"
+            f"What failed: {failure.what}\n"
+            f"What to check: {failure.check}"
+        )
 
 
 def data_version() -> str:
@@ -34,14 +56,28 @@ def data_version() -> str:
 
 @st.cache_data(max_entries=8, show_spinner=False)
 def report_table(report_id: str) -> pd.DataFrame | None:
+    """A Complete report's extended rows with uptime %; call it for finished reports only
+    (the cache keeps its answer)."""
     frame = service().report_frame(report_id)
     return None if frame is None else overview.with_uptime_pct(frame)
 
 
-@st.cache_data(max_entries=256, show_spinner="Drawing the store's week...")
-def store_view(store_id: str, as_of: pd.Timestamp, version: str) -> StoreTimeline | None:
+@st.cache_data(max_entries=2, show_spinner="Counting the fleet as of the newest poll...")
+def counted_live(version: str) -> pd.DataFrame:
     del version  # part of the cache key only
-    return store.store_view(database(), store_id, as_of)
+    return live.count_live(database())
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def data_freshness(version: str) -> Freshness:
+    del version
+    return freshness(database())
+
+
+@st.cache_data(max_entries=256, show_spinner="Drawing the store's week...")
+def store_week(store_id: str, as_of: pd.Timestamp, version: str) -> store.StoreWeek | None:
+    del version  # part of the cache key only
+    return store.store_week(database(), store_id, as_of)
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -50,17 +86,14 @@ def search_store_ids(fragment: str, version: str) -> list[str]:
     return database().search_store_ids(fragment, 50)
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
 def newest_poll(version: str) -> pd.Timestamp | None:
-    del version
-    return database().newest_poll()
+    return data_freshness(version).newest_poll
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
-def data_summary(version: str) -> pd.DataFrame:
+def data_summary(version: str) -> DataSummary:
     del version
-    # The database line is shown on its own, above the table.
-    return data.summary_table(database().summary(), hide=("database",))
+    return database().summary()
 
 
 @st.cache_data(max_entries=4, show_spinner=False)
@@ -87,3 +120,30 @@ def validated_uploads(*files: UploadedFile | None) -> Inputs | InputError:
             result = error
     st.session_state["_validated_uploads"] = (key, result)
     return result
+
+
+# How often a running report's progress is read; its end shows within this.
+FOLLOW_SECONDS = 0.25
+
+
+@st.fragment(run_every=FOLLOW_SECONDS)
+def follow_report(report_id: str, doing: str) -> None:
+    """A running report's progress; the whole page reruns when it ends."""
+    # A fragment reruns on its own, outside the router's guard.
+    with database_guard():
+        state = service().get_report(report_id)
+        if state is None or state.status != ReportStatus.RUNNING:
+            st.rerun()
+        fraction = min(max(float(state.progress or 0.0), 0.0), 1.0)
+        st.progress(fraction, text=f"{doing}: {state.phase or 'running'}")
+
+
+def set_params(params: dict[str, str], owned: tuple[str, ...]) -> None:
+    """Write `params` into the URL, dropping the `owned` keys they leave out; other
+    keys (another widget's) stay."""
+    for key in owned:
+        if key not in params and key in st.query_params:
+            del st.query_params[key]
+    for key, value in params.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value

@@ -10,40 +10,56 @@ from pages._common import (
     database,
     has_polls,
     rejected_rows,
+    service,
     validated_uploads,
 )
 from storemon_core import config
 from storemon_core.exports import InputError
-from storemon_core.views import data, uploads
+from storemon_core.units import Progress
+from storemon_core.views import data, text, uploads
 
 st.title("Data")
 url = config.database_url()
 st.text(f"Database: {config.describe(url)}")
 version = data_version()
-st.dataframe(data_summary(version), hide_index=True, key="summary")
+with st.container(horizontal=True, key="summary"):
+    for figure in data.summary_figures(data_summary(version)):
+        # Instants are long: they get the width they need rather than being cut.
+        st.metric(figure.label, figure.value, help=figure.help or None,
+                  width="content" if len(figure.value) > 10 else 190)
+
+if "load_outcome" in st.session_state:
+    outcome: uploads.LoadOutcome = st.session_state.pop("load_outcome")
+    st.success(text.escape_markdown(" ".join(outcome.sentences())))
+    if outcome.report_id:
+        st.page_link("pages/overview.py", label="Open the Overview", icon=":material/dashboard:")
+
+
+def _progress_bar(first_phase: str) -> Progress:
+    bar = st.progress(0.0, text=first_phase)
+    return lambda done, phase: bar.progress(min(done, 1.0), text=phase)
+
 
 if not has_polls(version):
     st.info("The database is empty. Load the bundled sample data to try the dashboard.")
     if st.button("Load sample data", type="primary", key="load_sample"):
-        bar = st.progress(0.0, text="generating sample exports")
-        uploads.load_sample_data(
-            database(), progress=lambda done, phase: bar.progress(min(done, 1.0), text=phase)
+        st.session_state["load_outcome"] = uploads.load_sample_data(
+            database(), service(), progress=_progress_bar("generating sample exports")
         )
-        st.session_state["loaded_message"] = "Sample data loaded."
         st.rerun()
-
-if "loaded_message" in st.session_state:
-    st.success(st.session_state.pop("loaded_message"))
 
 st.subheader("Upload exports")
 st.caption(
     "New polls are appended (polls already loaded are skipped); business hours and time "
     "zones replace those of the stores in the file. Files are checked before anything is loaded."
 )
-c1, c2, c3 = st.columns(3)
-status = c1.file_uploader("store_status.csv (polls)", type=["csv"], key="up_status")
-hours = c2.file_uploader("menu_hours.csv (business hours)", type=["csv"], key="up_hours")
-zones = c3.file_uploader("timezones.csv (time zones)", type=["csv"], key="up_zones")
+with st.container(horizontal=True, key="uploaders"):
+    status = st.file_uploader("store_status.csv (polls)", type=["csv"], key="up_status",
+                              width=240)
+    hours = st.file_uploader("menu_hours.csv (business hours)", type=["csv"], key="up_hours",
+                             width=240)
+    zones = st.file_uploader("timezones.csv (time zones)", type=["csv"], key="up_zones",
+                             width=240)
 
 if status or hours or zones:
     inputs = validated_uploads(status, hours, zones)
@@ -55,20 +71,19 @@ if status or hours or zones:
         rejected = data.rejected_table(inputs)
         if not rejected.empty:
             st.warning(
-                f"{len(inputs.rejected):,} rows cannot be used and will be skipped; "
-                "all other rows load normally."
+                f"{text.count_of(len(inputs.rejected), 'row')} cannot be used and will be "
+                "skipped; all other rows load normally."
             )
             st.dataframe(rejected, hide_index=True, key="upload_rejected")
         kept = sum(s.kept for s in inputs.summaries)
-        if st.button(f"Load {kept:,} good rows", type="primary", key="load_upload"):
-            bar = st.progress(0.0, text="loading")
-            database().load(
-                inputs, progress=lambda done, phase: bar.progress(min(done, 1.0), text=phase)
+        if st.button(f"Load {text.count_of(kept, 'good row')}", type="primary",
+                     key="load_upload"):
+            st.session_state["load_outcome"] = uploads.load(
+                database(), service(), inputs, progress=_progress_bar("loading")
             )
-            st.session_state["loaded_message"] = f"Loaded {kept:,} rows."
             st.rerun()
 
-with st.expander("Rows rejected by earlier loads"):
+with st.expander("Rows rejected by loads"):
     earlier = rejected_rows(version)
     if earlier.empty:
         st.caption("None.")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import data_version, newest_poll, service
-from storemon_core.views import reports
-
-POLL_SECONDS = 1.0
+from pages._common import data_version, follow_report, newest_poll, service
+from storemon_core.instants import InstantError
+from storemon_core.service.status import ReportStatus
+from storemon_core.views import live, reports
 
 st.title("Reports")
 svc = service()
@@ -18,66 +18,85 @@ if newest is None:
 else:
     st.caption(f"Newest poll: {newest:%Y-%m-%d %H:%M:%S} UTC")
     pick = st.checkbox("Choose the as-of instant (default: the newest poll)", key="pick_as_of")
-    as_of = None
+    day = clock = None
     if pick:
         left, right = st.columns(2)
-        day = left.date_input("As-of date (UTC)", value=newest.date(), key="as_of_date")
-        clock = right.time_input(
-            "As-of time (UTC)", value=newest.time().replace(microsecond=0), key="as_of_time",
-            step=60,
+        first, last = reports.AS_OF_DATES
+        day = left.date_input(
+            "As-of date (UTC)", value=reports.as_of_default_date(newest),
+            min_value=first, max_value=last, key="as_of_date",
         )
-        as_of = reports.as_of_from_parts(day, clock, newest)
+        clock = right.time_input(
+            "As-of time (UTC)", value=newest.time().replace(microsecond=0),
+            key="as_of_time", step=60,
+        )
     if st.button("Generate report", type="primary", key="generate"):
-        st.session_state["report_id"] = svc.trigger_report(as_of)
+        try:
+            chosen = None if day is None or clock is None else (
+                reports.as_of_from_parts(day, clock, newest))
+            as_of = reports.report_as_of(chosen, newest)
+            st.session_state["report_id"] = svc.trigger_report(as_of)
+        except InstantError as error:
+            st.error("No report was started: it cannot be made at this instant.")
+            st.text(str(error))
 
-history = reports.history_table(svc.list_reports(50))
+recent = svc.list_reports(50)
+history = reports.history_table(recent)
 report_id = st.session_state.get("report_id")
 if report_id is None and not history.empty:
     # A reload loses session state; the newest report in the database stands in.
     report_id = str(history["report_id"].iloc[0])
 
 
-def show_running(report_id: str) -> None:
-    state = svc.get_report(report_id)
-    if state is None or state.status != "Running":
-        st.rerun()
-    st.progress(min(max(float(state.progress or 0.0), 0.0), 1.0), text=state.phase or "running")
+def _csv(report_id: str, extended: bool) -> bytes:
+    state = service().get_report(report_id)
+    text = None if state is None else (state.extended_csv if extended else state.csv)
+    return (text or "").encode()
+
+
+def download_buttons(report_id: str, key: str) -> None:
+    # The CSVs are read when a button is pressed, not on every run of the page.
+    for label, extended, suffix, kind in (
+        ("Download report CSV", False, "", "primary"),
+        ("Download extended CSV", True, "_extended", "secondary"),
+    ):
+        st.download_button(
+            label,
+            data=lambda extended=extended: _csv(report_id, extended),
+            file_name=f"report_{report_id}{suffix}.csv",
+            mime="text/csv",
+            key=f"{key}{suffix or '_csv'}",
+            on_click="ignore",
+            type=kind,
+        )
 
 
 def show_result(report_id: str, key: str) -> None:
-    state = svc.get_report(report_id)
-    if state is None:
+    shown = reports.outcome(recent, report_id)
+    if shown is None:
+        state = svc.get_report(report_id)
+        shown = None if state is None else reports.Outcome(
+            state.report_id, state.status, state.error, state.as_of, state.store_count,
+            state.duration_seconds)
+    if shown is None:
         st.warning("That report no longer exists.")
         return
-    st.text(f"Report {report_id}: {state.status}")
-    if state.status == "Running":
-        st.fragment(show_running, run_every=POLL_SECONDS)(report_id)
-    elif state.status == "Failed":
+    st.text(f"Report {report_id}: {shown.status}")
+    if shown.status == ReportStatus.RUNNING:
+        follow_report(report_id, "Counting")
+    elif shown.status == ReportStatus.FAILED:
         st.error("The report failed. Reason:")
-        st.code(state.error or "unknown", language=None)
+        st.code(shown.error or "unknown", language=None)
     else:
-        stores, seconds, as_of_col = st.columns(3)
-        stores.metric("Stores", f"{state.store_count:,}")
-        seconds.metric("Duration", f"{state.duration_seconds:.1f} s")
-        as_of_col.metric("As of (UTC)", f"{state.as_of:%Y-%m-%d %H:%M:%S}")
-        left, right = st.columns(2)
-        left.download_button(
-            "Download report CSV",
-            data=(state.csv or "").encode(),
-            file_name=f"report_{report_id}.csv",
-            mime="text/csv",
-            key=f"{key}_csv",
-            on_click="ignore",
-            type="primary",
-        )
-        right.download_button(
-            "Download extended CSV",
-            data=(state.extended_csv or "").encode(),
-            file_name=f"report_{report_id}_extended.csv",
-            mime="text/csv",
-            key=f"{key}_extended",
-            on_click="ignore",
-        )
+        with st.container(horizontal=True, key=f"{key}_figures"):
+            st.metric("Stores", f"{shown.store_count or 0:,}", width="content")
+            st.metric("Duration", f"{shown.duration_seconds or 0:.1f} s", width="content")
+            as_of = "none" if shown.as_of is None else f"{shown.as_of:%Y-%m-%d %H:%M:%S}"
+            st.metric("As of (UTC)", as_of, width="content")
+        with st.container(horizontal=True, key=f"{key}_actions"):
+            download_buttons(report_id, key)
+            st.page_link("pages/overview.py", label="Show it in the Overview",
+                         icon=":material/dashboard:", query_params={live.REPORT_PARAM: report_id})
 
 
 if report_id is not None:
@@ -97,11 +116,9 @@ else:
         column_config={
             "report_id": st.column_config.TextColumn("Report"),
             "status": st.column_config.TextColumn("Status"),
-            "as_of": st.column_config.DatetimeColumn("As of (UTC)", format="YYYY-MM-DD HH:mm:ss"),
-            "requested_at": st.column_config.DatetimeColumn(
-                "Requested (UTC)", format="YYYY-MM-DD HH:mm:ss"
-            ),
-            "duration_seconds": st.column_config.NumberColumn("Duration (s)", format="%.2f"),
+            "as_of": st.column_config.DatetimeColumn("As of (UTC)", format="YYYY-MM-DD HH:mm"),
+            "requested_at": st.column_config.DatetimeColumn("Asked (UTC)", format="MM-DD HH:mm"),
+            "duration_seconds": st.column_config.NumberColumn("Secs", format="%.1f"),
             "store_count": st.column_config.NumberColumn("Stores", format="%d"),
             "error": st.column_config.TextColumn("Failure reason"),
         },

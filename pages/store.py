@@ -4,115 +4,112 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import (
-    data_version,
-    newest_poll,
-    report_table,
-    search_store_ids,
-    service,
-    store_view,
-)
-from storemon_core.engine.uptime import REPORT_COLUMNS
+from pages._common import data_version, search_store_ids, store_week
+from pages._view import fleet_view, say_what_is_shown
 from storemon_core.views import charts, store
-
-ROW_LABELS = {
-    "uptime_last_hour": "Up, hour (min)",
-    "uptime_last_day": "Up, day (h)",
-    "uptime_last_week": "Up, week (h)",
-    "downtime_last_hour": "Down, hour (min)",
-    "downtime_last_day": "Down, day (h)",
-    "downtime_last_week": "Down, week (h)",
-}
 
 st.title("Store")
 version = data_version()
+view = fleet_view(version, with_report=False)
+if view is None:
+    st.info("No polls are loaded yet. Load data on the Data page first.")
+    st.stop()
+say_what_is_shown(view)
+as_of = view.shown.as_of
 
-st.session_state.setdefault("store_query", str(st.query_params.get("store_id", "")))
+st.session_state["store_query"] = str(st.query_params.get("store_id", ""))
+
+
+def _write_store() -> None:
+    st.query_params["store_id"] = st.session_state["store_query"].strip()
+
+
 typed = st.text_input(
-    "Store id (type part of it for suggestions)", key="store_query", max_chars=64
+    "Store id (type part of it for suggestions)", key="store_query", max_chars=64,
+    on_change=_write_store,
 ).strip()
 if not typed:
     st.info("Type a store id, or open one from the Overview table.")
     st.stop()
 
-# The latest report's instant keeps this page's numbers equal to its CSV.
-latest = service().latest_complete()
-as_of = latest.as_of if latest is not None else newest_poll(version)
-if as_of is None:
-    st.info("No polls are loaded yet.")
-    st.stop()
-
 # A full id (a link, a row of the Overview) needs no search.
 store_id = typed
-timeline = store_view(typed, as_of, version)
-if timeline is None:
-    # The latest report already lists (nearly) every store: searching it in memory
-    # spares the database a LIKE over all ids; stores polled only since then are
-    # still found by the database search.
-    report = report_table(latest.report_id) if latest is not None else None
-    matches = [] if report is None else store.matching_ids(report["store_id"], typed)
-    matches = matches or search_store_ids(typed, version)
+week = store_week(typed, as_of, version)
+if week is None:
+    matches = search_store_ids(typed, version)
     if not matches:
         st.error("No store has an id that contains this text:")
         st.code(typed, language=None)
         st.stop()
-    if typed not in matches:
+    if len(matches) == 1:
+        store_id = matches[0]  # one match: that is the store
+    else:
         picked = st.selectbox(
             f"{len(matches)} matching stores" + (" (first 50)" if len(matches) >= 50 else ""),
-            matches,
-            index=None,
-            placeholder="pick a store",
-            key="store_pick",
+            matches, index=None, placeholder="pick a store", key="store_pick",
         )
         if picked is None:
             st.stop()
         store_id = picked
-        timeline = store_view(store_id, as_of, version)
-if timeline is None:
+    week = store_week(store_id, as_of, version)
+if week is None:
     st.error(f"This store has no polls at or before {as_of:%Y-%m-%d %H:%M:%S} UTC:")
     st.code(store_id, language=None)
     st.stop()
+if store_id != typed:
+    st.query_params["store_id"] = store_id
 
-st.query_params["store_id"] = store_id
-source = "from the time-zone file" if timeline.timezone_source == "file" else "default"
-st.text(
-    f"Store {store_id}. Time zone: {timeline.timezone} ({source}).\n"
-    f"Week {timeline.window_start:%Y-%m-%d %H:%M} to {timeline.as_of:%Y-%m-%d %H:%M:%S} UTC"
-    + (" (the latest report's as-of)." if latest is not None else " (newest poll).")
-)
+timeline = week.timeline
 mode = st.segmented_control(
     "Show times in", ["Store local time", "UTC"], default="Store local time", key="time_mode"
 )
 local = mode != "UTC"
-st.plotly_chart(charts.timeline_figure(timeline, local=local), key="timeline")
+st.text(f"Store {store_id}\nTime zone: {store.zone_text(timeline)}\n"
+        f"{store.week_text(timeline, local)}")
 
-st.subheader("Report row")
-st.caption("Minutes for the last hour, hours for the last day and week, as in the CSV.")
+st.plotly_chart(charts.timeline_figure(timeline, local=local), key="timeline")
+st.caption(store.timeline_text(timeline))
+
+st.subheader("Numbers of the report")
+st.caption("Uptime and downtime in business hours, as in the report CSV: minutes for the "
+           "last hour, hours for the last day and week.")
 st.dataframe(
-    store.report_row_table(timeline.report_row, REPORT_COLUMNS),
+    store.windows_table(timeline.report_row),
     hide_index=True,
     key="report_row",
     column_config={
-        "store_id": st.column_config.TextColumn("Store", help="store_id"),
-        **{
-            column: st.column_config.NumberColumn(
-                label, format="%.2f", help=f"{column} in the report CSV"
-            )
-            for column, label in ROW_LABELS.items()
-        },
+        "window": st.column_config.TextColumn("Window"),
+        "uptime": st.column_config.NumberColumn("Up", format="%.2f"),
+        "downtime": st.column_config.NumberColumn("Down", format="%.2f"),
+        "business_hours": st.column_config.NumberColumn("Open", format="%.2f"),
+        "unobserved": st.column_config.NumberColumn(
+            "Unobserved", format="%.2f", help="counted as up or down, but no poll within an hour"),
+        "polls": st.column_config.NumberColumn("In-hours polls", format="%d"),
     },
 )
 
-st.plotly_chart(charts.daily_figure(timeline.daily), key="daily")
+st.subheader("Business hours (local time)")
+hours = store.weekly_hours(week.business_hours)
+if hours is None:
+    st.caption("None on file: the store counts as open 24 hours, 7 days a week.")
+else:
+    st.dataframe(hours, hide_index=True, key="business_hours",
+                 column_config={"day": st.column_config.TextColumn("Day"),
+                                "open": st.column_config.TextColumn("Open")})
 
-st.subheader("Incidents (business hours, longest first)")
+st.plotly_chart(charts.daily_figure(timeline.daily), key="daily")
+with st.expander("The same per day, as a table"):
+    st.dataframe(store.daily_table(timeline.daily), hide_index=True, key="daily_table")
+
+st.subheader("Incidents (inactive in business hours)")
 zone_label = timeline.timezone if local else "UTC"
-incidents = store.incidents_table(timeline.incidents, timeline.timezone if local else None)
-if incidents.empty:
+if timeline.incidents.empty:
     st.caption("No inactive time in business hours this week.")
 else:
+    order = st.segmented_control("Order", list(store.INCIDENT_ORDERS), default="Longest first",
+                                 key="incident_order") or "Longest first"
     st.dataframe(
-        incidents,
+        store.incidents_table(timeline.incidents, timeline.timezone if local else None, order),
         hide_index=True,
         key="incidents",
         column_config={
@@ -123,5 +120,7 @@ else:
                 f"End ({zone_label})", format="YYYY-MM-DD HH:mm:ss"
             ),
             "duration_hours": st.column_config.NumberColumn("Duration (h)", format="%.2f"),
+            "observed_hours": st.column_config.NumberColumn(
+                "Observed (h)", format="%.2f", help="of it within an hour of a poll"),
         },
     )

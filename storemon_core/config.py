@@ -12,7 +12,10 @@ from pathlib import Path
 from dotenv import load_dotenv
 from sqlalchemy.engine import make_url
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+_CHECKOUT = Path(__file__).resolve().parent.parent
+# A checkout keeps its data and .env beside the code; an installed copy (site-packages)
+# keeps them in the folder it is run from, never inside the installation.
+PROJECT_ROOT = _CHECKOUT if (_CHECKOUT / "pyproject.toml").is_file() else Path.cwd()
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "storemon.db"
 
 _dotenv_loaded = False

@@ -2,36 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import signal
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import pytest
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
 from storemon_core.db import Database, bulk
-from storemon_core.db.schema import DATA_TABLES, business_hours, polls, stores, timezones
+from storemon_core.db.schema import business_hours, polls, stores, timezones
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.exports import load_exports
 from storemon_core.frames import Inputs
 from storemon_core.output.report_csv import report_csv
 from tests.builders import engine_csv
+from tests.databases import child_script, run_child, snapshot
 from tests.real_data import REAL_2023, needs_real_data
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every data table, in a stable order (ids included)."""
-    with db.read() as conn:
-        return {
-            t.name: sorted(tuple(r) for r in conn.execute(select(t)).all()) for t in DATA_TABLES
-        }
 
 
 def poll_count(db: Database) -> int:
@@ -100,17 +88,19 @@ def test_a_load_committing_during_a_read_is_read_again(
     times = export_inputs.polls["timestamp_utc"]
     as_of = times.max()
     db.load(subset(export_inputs, times <= as_of - pd.Timedelta(days=1)))
-    read_once = Database._read_inputs_at
+    read_once = Database._read_between
     reads: list[int] = []
 
-    def read_while_a_load_commits(self: Database, as_of_us: int, categorical: bool) -> Inputs:
-        inputs = read_once(self, as_of_us, categorical)
+    def read_while_a_load_commits(
+        self: Database, start_us: int, end_us: int, categorical: bool
+    ) -> Inputs:
+        inputs = read_once(self, start_us, end_us, categorical)
         if not reads:
             db.load(export_inputs)  # the last day's polls arrive between the queries
-        reads.append(as_of_us)
+        reads.append(end_us)
         return inputs
 
-    monkeypatch.setattr(Database, "_read_inputs_at", read_while_a_load_commits)
+    monkeypatch.setattr(Database, "_read_between", read_while_a_load_commits)
     got = db.read_inputs(as_of)
     assert len(reads) == 2
     assert engine_csv(got, as_of, extended=True) == engine_csv(export_inputs, as_of, extended=True)
@@ -284,28 +274,23 @@ def test_load_with_plain_inserts_on_mysql_too(
     assert engine_csv(db.read_inputs(), extended=True) == engine_csv(export_inputs, extended=True)
 
 
-def kill_loader(db: Database, export_dir: Path, when: str, setup: str = "pass") -> None:
+def kill_loader(
+    db: Database, export_dir: Path, when: str, setup: str = "pass",
+    env: dict[str, str] | None = None,
+) -> None:
     """Load `export_dir` in a child process that SIGKILLs itself as soon as `when`
-    (an expression of `phase` and `seen`, the phases so far) holds."""
-    script = textwrap.dedent(
-        f"""
-        import os, signal
-        from pathlib import Path
-        from storemon_core.db import Database, bulk
-        from tests.conftest import load_dir
-        {setup}
+    (an expression of `phase` and `seen`, the phases so far) holds; `setup` may
+    call die() itself."""
+    body = f"""
         seen = []
-        def die(fraction, phase):
+        def die(fraction=1.0, phase=""):
             seen.append(phase)
             if {when}:
                 print("killing", flush=True)
                 os.kill(os.getpid(), signal.SIGKILL)
         Database({db.url!r}).load(load_dir(Path({str(export_dir)!r})), progress=die)
         """
-    )
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=300
-    )
+    done = run_child(child_script(body, setup), env=env)
     assert done.returncode == -signal.SIGKILL, done.stderr
     assert "killing" in done.stdout
 
@@ -327,6 +312,28 @@ def test_loader_killed_after_a_first_bulk_write_leaves_database_empty(
     empty = snapshot(db)
     # By "business hours" the polls are written, not yet committed.
     kill_loader(db, export_dir, 'phase == "business hours"')
+    assert snapshot(db) == empty
+
+
+def test_loader_killed_during_a_bulk_write_leaves_no_file_behind(
+    db: Database, export_dir: Path, tmp_path: Path
+) -> None:
+    # MySQL's LOAD DATA LOCAL reads a file this process writes: killed while the
+    # server reads it, nothing of it may stay in the temporary folder.
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    empty = snapshot(db)
+    during_bulk_write = """
+        raw_execute = bulk._raw_execute
+        def killed_in_load_data(conn, sql, params=None):
+            if sql.startswith("LOAD DATA"):
+                die(phase="LOAD DATA")
+            raw_execute(conn, sql, params)
+        bulk._raw_execute = killed_in_load_data
+        """
+    kill_loader(db, export_dir, 'phase in ("LOAD DATA", "business hours")',
+                textwrap.dedent(during_bulk_write), env={**os.environ, "TMPDIR": str(temporary)})
+    assert list(temporary.iterdir()) == []
     assert snapshot(db) == empty
 
 
@@ -389,3 +396,24 @@ def test_schema_uses_keyed_polls(db: Database) -> None:
     assert any(ix.name == "ix_polls_ts" for ix in polls.indexes)
     assert stores.c.store_id.unique
     assert business_hours.c.store_key.index and timezones.c.store_key.primary_key
+
+
+def test_reloading_the_same_hours_and_zones_replaces_nothing(
+    db: Database, export_inputs: Inputs
+) -> None:
+    first = db.load(export_inputs)
+    assert first.hours_stores > 0 and first.timezone_stores > 0
+    again = db.load(export_inputs)
+    assert (again.polls_added, again.hours_stores, again.timezone_stores) == (0, 0, 0)
+    # One store's hours and another's zone change: exactly those are replaced.
+    hours = export_inputs.business_hours.copy()
+    changed = str(hours["store_id"].iloc[0])
+    hours.loc[hours["store_id"] == changed, "end_time_local"] = pd.Timedelta(hours=23)
+    zones = export_inputs.timezones.copy()
+    moved = str(zones["store_id"].iloc[0])
+    zones.loc[zones["store_id"] == moved, "timezone_str"] = "Asia/Kolkata"
+    third = db.load(Inputs(business_hours=hours, timezones=zones))
+    assert (third.hours_stores, third.timezone_stores) == (1, 1)
+    stored = db.read_inputs(categorical_ids=False)
+    assert engine_csv(stored, extended=True) == engine_csv(
+        Inputs(polls=export_inputs.polls, business_hours=hours, timezones=zones), extended=True)

@@ -13,6 +13,7 @@ from sqlalchemy.engine import make_url
 from storemon_core.config import redact
 from storemon_core.db import Database
 from storemon_core.frames import Inputs
+from storemon_core.service import ReportService, ReportStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,10 +39,15 @@ def test_dbcreate_loads_appends_and_skips(
     password = make_url(db_url).password
     assert not password or f":{password}@" not in first.stdout
     assert db.summary().polls == unique
+    # The load changed the data, so a report at the newest poll followed it.
+    reports = ReportService(db).list_reports(10)
+    assert list(reports["status"]) == [ReportStatus.COMPLETE]
+    assert f"Report {reports['report_id'].iloc[0]}: complete" in first.stdout
 
     again = dbcreate("--url", db_url, "--status", str(export_dir / "store_status.csv"), "--append")
     assert again.returncode == 0, again.stderr
     assert "0 new polls" in again.stdout
+    assert len(ReportService(db).list_reports(10)) == 1  # nothing new, no report
 
     skipped = dbcreate("--url", db_url, "--data-dir", str(export_dir), "--if-empty")
     assert skipped.returncode == 0 and "nothing loaded" in skipped.stdout

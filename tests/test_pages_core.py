@@ -5,15 +5,30 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
+from datetime import date, time
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from storemon_core import views
+from storemon_core.db import DataSummary
+from storemon_core.db.errors import DatabaseUnavailable
 from storemon_core.frames import FileSummary, Inputs
+from storemon_core.instants import InstantError
 from storemon_core.service import ReportStatus
-from storemon_core.views import charts, data, display, filters, overview, reports, store, text
+from storemon_core.views import (
+    charts,
+    data,
+    display,
+    failures,
+    filters,
+    overview,
+    reports,
+    store,
+    text,
+)
 
 
 def _report(rows: list[tuple[str, str, float, float, float, float, float, float]]) -> pd.DataFrame:
@@ -100,10 +115,23 @@ def test_filter_by_search_zone_and_range(report: pd.DataFrame) -> None:
     assert ids(filters.Filters(search=".")) == []
 
 
-def test_most_downtime_first(report: pd.DataFrame) -> None:
-    table = overview.most_downtime(report, limit=3)
+def test_table_is_worst_first_like_the_headline(report: pd.DataFrame) -> None:
+    table = overview.store_table(report, limit=3)
+    # lowest weekly uptime first; c3 (nothing observed) would come last
     assert list(table["store_id"]) == ["d4", "b2", "a1"]
+    assert table["store_id"].iloc[0] == overview.headline(report).worst_store
+    assert list(overview.store_table(report)["store_id"]) == ["d4", "b2", "a1", "c3"]
     assert "uptime_pct_week" in table.columns
+
+
+def test_headline_follows_the_filtered_rows(report: pd.DataFrame) -> None:
+    chicago = filters.filter_stores(report, filters.Filters(zones=("America/Chicago",)))
+    head = overview.headline(chicago)
+    assert (head.stores, head.worst_store, head.stores_down_last_hour) == (2, "a1", 0)
+    down = filters.filter_stores(report, filters.Filters(down_last_hour=True))
+    assert list(down["store_id"]) == ["b2", "d4"]
+    assert filters.parse_filters(filters.filters_to_params(filters.Filters(
+        down_last_hour=True))).down_last_hour
 
 
 def test_history_table_newest_first() -> None:
@@ -131,12 +159,21 @@ def test_display_time_converts_to_local_wall_clock() -> None:
     assert display.to_display_time(utc, None)[0] == pd.Timestamp("2023-01-22 12:00")
 
 
-def test_report_row_and_csv_row_agree() -> None:
-    row = pd.DataFrame({"store_id": ["0012"], "uptime_last_hour": [29.4999], "x": [1.0]})
-    table = store.report_row_table(row, ["store_id", "uptime_last_hour"])
-    assert table.to_dict("records") == [{"store_id": "0012", "uptime_last_hour": 29.5}]
+def test_windows_table_and_csv_row_agree() -> None:
+    row = pd.DataFrame({
+        "store_id": ["0012"],
+        **{f"{kind}_last_{w}": [v] for kind, v in (("uptime", 29.4999), ("downtime", 30.5),
+                                                   ("business_hours", 60.0))
+           for w in ("hour", "day", "week")},
+        **{f"polls_last_{w}": [n] for w, n in (("hour", 2), ("day", 5), ("week", 9))},
+    })
+    table = store.windows_table(row)
+    assert list(table["uptime"]) == [29.5, 29.5, 29.5]
+    assert list(table["polls"]) == [2, 5, 9]
+    assert table["window"].iloc[0] == "Last hour (min)"
     csv = "store_id,uptime_last_hour\n0012,29.5\n12,1.0\n"
-    assert store.csv_row(csv, "0012").to_dict("records") == table.to_dict("records")
+    assert store.csv_row(csv, "0012").to_dict("records") == [
+        {"store_id": "0012", "uptime_last_hour": 29.5}]
 
 
 def test_rejected_and_file_tables() -> None:
@@ -160,17 +197,18 @@ def test_rejected_and_file_tables() -> None:
     ]
 
 
-def test_summary_table_from_dataclass() -> None:
-    @dataclass
-    class Summary:
-        stores: int
-        newest_poll: str | None
-
-    table = data.summary_table(Summary(3, None))
-    assert table.to_dict("records") == [
-        {"what": "stores", "value": "3"},
-        {"what": "newest poll", "value": ""},
-    ]
+def test_summary_figures_are_labelled() -> None:
+    summary = DataSummary(
+        database="SQLite file x.db", stores=3, polls=1234, oldest_poll=None,
+        newest_poll=pd.Timestamp("2024-11-06 23:55", tz="UTC"), business_hours_rows=7,
+        timezone_rows=3, stores_without_hours=1, stores_without_zone=0, rejected_rows=2,
+        loads=1, last_load_at=None,
+    )
+    figures = {f.label: f.value for f in data.summary_figures(summary)}
+    assert figures["Polls"] == "1,234"
+    assert figures["Newest poll"] == "2024-11-06 23:55:00 UTC"
+    assert figures["Oldest poll"] == "none"
+    assert "database" not in {f.label.lower() for f in data.summary_figures(summary)}
 
 
 @dataclass
@@ -242,9 +280,18 @@ def test_daily_figure_stacks_up_down_and_gap() -> None:
     assert figure.layout.barmode == "stack"
 
 
-def test_histogram_skips_stores_without_data(report: pd.DataFrame) -> None:
-    figure = charts.uptime_histogram(report)
-    assert sorted(figure.data[0].x) == [20.0, 50.0, 90.0]
+def test_histogram_bars_sum_to_the_store_count(report: pd.DataFrame) -> None:
+    full = pd.concat([report, report.iloc[[0]].assign(store_id="e5", uptime_last_week=10.0,
+                                            downtime_last_week=0.0)])
+    bins = overview.uptime_bins(overview.with_uptime_pct(full))
+    assert int(bins["stores"].sum()) == len(full)
+    counts = dict(zip(bins["bin"], bins["stores"], strict=True))
+    assert counts["95–100 %"] == 1  # exactly 100 % is in the last bar
+    assert counts["no data"] == 1 and counts["20–25 %"] == 1 and counts["90–95 %"] == 1
+    figure = charts.uptime_histogram(bins)
+    assert sum(figure.data[0].y) == len(full)
+    assert overview.bins_text(bins).startswith("5 stores: 1 at 95–100 %, 1 at 90–95 %")
+    assert overview.bins_text(bins).endswith("1 with no data.")
 
 
 def test_escape_markdown_keeps_text_literal() -> None:
@@ -289,3 +336,74 @@ def test_views_import_down_and_never_streamlit() -> None:
             assert not {m for m in imported if m.startswith("storemon_core.views")}, name
     for path in Path(views.__file__).resolve().parent.rglob("*.py"):
         assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
+
+
+def test_as_of_out_of_range_is_a_sentence() -> None:
+    with pytest.raises(InstantError, match="outside 1970-01-01"):
+        reports.as_of_from_parts(date(1600, 1, 5), time(12, 0))
+    newest = pd.Timestamp("2300-01-01", tz="UTC")
+    with pytest.raises(InstantError, match="outside 1970-01-01"):
+        reports.report_as_of(None, newest)
+    assert reports.as_of_default_date(newest) == reports.AS_OF_DATES[1]
+    chosen = pd.Timestamp("2024-11-06 12:00", tz="UTC")
+    assert reports.report_as_of(chosen, newest) == chosen
+
+
+def test_driver_errors_become_database_unavailable(tmp_path: Path) -> None:
+    url = "mysql+pymysql://root:secret@127.0.0.1:1/storemon"
+    refused = OperationalError("connect", {}, Exception("(2003, \"Can't connect to MySQL\")"))
+    failure = failures.database_failure(url, refused)
+    assert failure is not None and failure.__cause__ is refused
+    assert "secret" not in str(failure) and failure.what == "no server answered"
+    assert failures.database_failure(url, ValueError("not the database's")) is None
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+
+    def open_in_a_file(url: str) -> None:
+        raise NotADirectoryError(str(blocked))
+
+    with pytest.raises(DatabaseUnavailable, match="folder"):
+        failures.opened(f"sqlite:///{blocked}/x.db", open_in_a_file)
+    with pytest.raises(NotADirectoryError):
+        failures.opened(url, open_in_a_file)  # not SQLite: not the database's folder
+
+
+def test_unobserved_time_is_drawn_as_its_own_state_once_the_engine_gives_it() -> None:
+    plain = _timeline()
+    assert "Active, unobserved (open)" not in [t.name for t in charts.timeline_figure(plain).data]
+    segments = plain.segments.assign(observed=[True, False, False])
+    seen = _Timeline(plain.store_id, plain.timezone, segments, plain.polls)
+    traces = {t.name: t for t in charts.timeline_figure(seen).data}
+    # the unobserved hour and a half keeps its status (inactive), crossed, and says why
+    unobserved = traces["Inactive, unobserved (open)"]
+    assert unobserved.x[0] == pytest.approx(5_400_000)
+    assert unobserved.marker.pattern.shape == "x"
+    assert "no poll came within an hour" in unobserved.hovertemplate
+    assert "Inactive (open)" not in traces and "Active, unobserved (open)" not in traces
+
+
+def test_freshness_and_unobserved_share_filter_the_overview(report: pd.DataFrame) -> None:
+    as_of = pd.Timestamp("2023-01-25 18:00", tz="UTC")
+    last = ["2023-01-25 17:30", "2023-01-24 12:00", "2023-01-25 18:00", "2023-01-20 18:00"]
+    fresh = overview.with_freshness(report.assign(last_poll_utc=pd.to_datetime(last, utc=True)),
+                                    as_of)
+    assert list(fresh["hours_since_poll"]) == [0.5, 30.0, 0.0, 120.0]
+    assert "unobserved_pct_week" not in fresh.columns  # until the engine counts it
+    quiet = filters.parse_filters({"quiet": "24"})
+    assert list(filters.filter_stores(fresh, quiet)["store_id"]) == ["b2", "d4"]
+    counted = report.assign(last_poll_utc=pd.to_datetime(last, utc=True),
+                            business_hours_last_week=[100.0, 100.0, 0.0, 100.0],
+                            unobserved_last_week=[0.0, 50.0, 0.0, 100.0])
+    shares = overview.with_freshness(counted, as_of)["unobserved_pct_week"]
+    assert list(shares.fillna(-1)) == [0.0, 50.0, -1, 100.0]
+    mostly_guessed = filters.parse_filters({"unobs": "50"})
+    assert filters.filters_to_params(mostly_guessed) == {"unobs": "50"}
+    assert list(filters.filter_stores(overview.with_freshness(counted, as_of),
+                                      mostly_guessed)["store_id"]) == ["b2", "d4"]
+    assert "unobserved_pct_week" in overview.store_table(overview.with_freshness(counted, as_of))
+
+
+def test_legends_list_only_what_occurs() -> None:
+    daily = pd.DataFrame({"local_date": [pd.Timestamp("2023-01-23").date()],
+                          "uptime_hours": [8.0], "downtime_hours": [0.0], "business_hours": [8.0]})
+    assert [t.name for t in charts.daily_figure(daily).data] == ["Uptime (h)"]

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
+import logging
 import threading
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 
-from storemon_core.db import Database, reports, timestamp_to_us
+from storemon_core.db import Database, timestamp_to_us
+from storemon_core.db.schema import polls, reports, stores
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
+from storemon_core.instants import RANGE_TEXT, InstantError
 from storemon_core.service import (
     INTERRUPTED,
     ReportService,
@@ -26,8 +25,7 @@ from storemon_core.service import (
 )
 from storemon_core.units import US_PER_DAY
 from tests.builders import engine_csv
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.service_fixtures import loaded_database, loaded_service  # noqa: F401 (fixtures)
 
 
 class Gate:
@@ -47,19 +45,6 @@ class Gate:
             return engine(*args, **kwargs)
 
         return gated
-
-
-@pytest.fixture
-def loaded(db: Database, export_inputs: Inputs) -> Database:
-    db.load(export_inputs)
-    return db
-
-
-@pytest.fixture
-def svc(loaded: Database) -> Iterator[ReportService]:
-    service = ReportService(loaded)
-    yield service
-    service.shutdown()
 
 
 @pytest.fixture
@@ -206,42 +191,6 @@ def _insert_running(db: Database, report_id: str, owner: str, heartbeat_us: int)
     _insert_report(db, report_id, ReportStatus.RUNNING, heartbeat_us, owner)
 
 
-def test_killed_process_report_is_failed_interrupted_after_restart(loaded: Database) -> None:
-    # A real server process triggers a report and is killed while it runs.
-    script = textwrap.dedent(
-        f"""
-        import sys, time
-        from storemon_core.db import Database
-        from storemon_core.service import runs as service
-        def stuck(*args, **kwargs):
-            time.sleep(600)
-        service.uptime_report = stuck
-        svc = service.ReportService(Database({loaded.url!r}))
-        print(svc.trigger_report(), flush=True)
-        time.sleep(600)
-        """
-    )
-    child = subprocess.Popen(
-        [sys.executable, "-c", script], cwd=ROOT, stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert child.stdout is not None
-        report_id = child.stdout.readline().strip()
-        assert report_id
-        seen = ReportService(loaded)
-        state = seen.get_report(report_id)
-        # While its process lives, the report is Running and nobody touches it.
-        assert state is not None and state.status == ReportStatus.RUNNING
-        seen.shutdown()
-    finally:
-        child.kill()
-        child.wait()
-    restarted = ReportService(Database(loaded.url))
-    state = restarted.get_report(report_id)
-    restarted.shutdown()
-    assert state is not None and state.status == ReportStatus.FAILED and state.error == INTERRUPTED
-
-
 def test_orphans_of_other_hosts_fail_once_their_heartbeat_is_stale(loaded: Database) -> None:
     now_us = timestamp_to_us(pd.Timestamp.now(tz="UTC"))
     stale_us = now_us - int((liveness.STALE_SECONDS + 60) * 1_000_000)
@@ -302,3 +251,58 @@ def test_bad_service_settings_are_named(
     monkeypatch.setenv(runs.WORKERS_ENV, "0")
     with pytest.raises(ValueError, match="STOREMON_REPORT_WORKERS must be at least 1"):
         ReportService(loaded)
+
+
+# ---------------------------------------------------------------- hostile as-ofs
+
+
+@pytest.mark.parametrize(
+    "as_of", ["1600-01-05", "2262-05-01", "9999-12-31T23:59:59", "not-a-time", "now", "today"]
+)
+def test_an_as_of_it_cannot_use_is_refused_before_any_report(
+    svc: ReportService, as_of: str
+) -> None:
+    with pytest.raises(InstantError, match="as_of") as refused:
+        svc.trigger_report(as_of)
+    assert "pandas" not in str(refused.value) and "ns" not in str(refused.value).split()
+    assert svc.list_reports().empty
+
+
+def _poll_at(db: Database, store_id: str, ts_us: int) -> None:
+    """A poll written as an older storemon could have written it, past today's checks."""
+    with db.write() as conn:
+        key = conn.execute(stores.insert().values(store_id=store_id)).inserted_primary_key[0]
+        conn.execute(polls.insert().values(store_key=key, ts=ts_us, active=True))
+
+
+def test_a_newest_poll_past_the_range_fails_the_default_report_with_a_reason(
+    svc: ReportService, loaded: Database, export_inputs: Inputs
+) -> None:
+    far = pd.Timestamp("2262-05-01", tz="UTC").as_unit("us")
+    _poll_at(loaded, "far-future-1", int(far.asm8.astype("int64")))
+    state = svc.wait(svc.trigger_report())
+    assert state is not None and state.status == ReportStatus.FAILED
+    assert state.error is not None and "2262-05-01" in state.error
+    assert RANGE_TEXT in state.error and "Error" not in state.error
+    # A report at an instant in range still works beside that poll.
+    newest = export_inputs.polls["timestamp_utc"].max()
+    done = svc.wait(svc.trigger_report(newest))
+    assert done is not None and done.status == ReportStatus.COMPLETE
+    assert done.csv == engine_csv(export_inputs)
+
+
+def test_an_engine_that_raises_fails_the_report_readably_and_logs_the_detail(
+    svc: ReportService, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def overflowing(*args: Any, **kwargs: Any) -> pd.DataFrame:
+        raise OverflowError("Python int too large to convert to C long")
+
+    monkeypatch.setattr(runs, "uptime_report", overflowing)
+    with caplog.at_level(logging.ERROR, logger=runs.__name__):
+        state = svc.wait(svc.trigger_report())
+    assert state is not None and state.status == ReportStatus.FAILED
+    assert state.error is not None
+    assert state.error.startswith("The report could not be computed")
+    assert "Python int too large" in state.error and "Traceback" not in state.error
+    logged = [r for r in caplog.records if r.exc_info and r.exc_info[0] is OverflowError]
+    assert logged, "the traceback belongs in the server's log"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from sqlalchemy.exc import OperationalError
 
@@ -30,6 +30,9 @@ from storemon_core.cli.progress import ProgressLines
 from storemon_core.config import redact
 from storemon_core.db.errors import DatabaseUnavailable, unavailable
 from storemon_core.exports import InputError
+
+if TYPE_CHECKING:
+    from storemon_core.db import LoadStats
 
 
 def add_if_empty(parser: argparse.ArgumentParser) -> None:
@@ -120,6 +123,31 @@ def load_files(
               f"{stats.load_id}.", file=out)
     else:
         print("No rows rejected.", file=out)
+    return report_after(url, stats, out, err)
+
+
+def report_after(url: str, stats: LoadStats, out: TextIO, err: TextIO) -> int:
+    """The report that follows a load that changed the data (STOREMON_AUTO_REPORT),
+    waited for here: the process ends with the load, and so would its report."""
+    from storemon_core.db import Database
+    from storemon_core.service import ReportService, ReportStatus, autoreport
+
+    db = Database(url)
+    service = ReportService(db)
+    try:
+        report_id = autoreport.report_after_load(service, stats)
+        if report_id is None:
+            return EXIT_OK
+        print(f"Report {report_id} as of the newest poll: running", file=out, flush=True)
+        state = service.wait(report_id)
+    finally:
+        service.shutdown()
+        db.dispose()
+    if state is None or state.status != ReportStatus.COMPLETE:
+        print(f"error: the report after the load failed: {state.error if state else 'lost'}",
+              file=err)
+        return EXIT_FAILED
+    print(f"Report {report_id}: complete ({state.as_of})", file=out)
     return EXIT_OK
 
 

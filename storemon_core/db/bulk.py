@@ -155,21 +155,25 @@ def _infile_rows(
 
 def _load_infile(conn: Connection, table: str, frame: pd.DataFrame, how: str = "") -> None:
     """LOAD DATA LOCAL INFILE of integer columns: several times faster than
-    multi-row INSERTs. `how` is "", "IGNORE" (keep a stored row) or "REPLACE"."""
+    multi-row INSERTs. `how` is "", "IGNORE" (keep a stored row) or "REPLACE".
+
+    The rows go through a temporary file without a name (unlinked at once, or
+    never linked), which the driver opens again by its descriptor: a process
+    killed at any point leaves nothing behind."""
     arrow = pa.table({c: pa.array(frame[c].to_numpy().astype(np.int64)) for c in frame.columns})
-    fd, path = tempfile.mkstemp(prefix="storemon_", suffix=".tsv")
-    os.close(fd)
-    try:
-        pacsv.write_csv(arrow, path, pacsv.WriteOptions(include_header=False, delimiter="\t"))
+    with tempfile.TemporaryFile(prefix="storemon_", suffix=".tsv") as rows:
+        pacsv.write_csv(arrow, rows, pacsv.WriteOptions(include_header=False, delimiter="\t"))
+        rows.flush()
+        # Where /dev/fd duplicates the descriptor instead of opening the file anew,
+        # the driver reads from the current offset.
+        rows.seek(0)
         columns = ", ".join(frame.columns)
         _raw_execute(
             conn,
             f"LOAD DATA LOCAL INFILE %s {how} INTO TABLE {table} "
             f"FIELDS TERMINATED BY '\\t' LINES TERMINATED BY '\\n' ({columns})",
-            (path,),
+            (f"/dev/fd/{rows.fileno()}",),
         )
-    finally:
-        os.unlink(path)
 
 
 def _insert_rows(

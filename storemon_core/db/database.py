@@ -1,25 +1,31 @@
 """The Database handle: one storemon database at a URL, SQLite or MySQL.
 
 It owns the engines and the transactions; loads are written by
-storemon_core.db.loads and frames are read by storemon_core.db.reads.
+storemon_core.db.loads, frames are read by storemon_core.db.reads, and the schema
+is brought up to date by storemon_core.db.migrate. Every failure to reach or use
+the database comes out as DatabaseUnavailable, chained to the driver's error.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, func, select
 
 from storemon_core.config import database_url, describe, redact
+from storemon_core.db import migrate
 from storemon_core.db.engines import make_engine
+from storemon_core.db.errors import reaching, unavailable
 from storemon_core.db.loads import LoadStats, load_inputs
+from storemon_core.db.locks import turn
+from storemon_core.db.migrate import SchemaUpgrade
 from storemon_core.db.reads import (
     DataSummary,
-    inputs_at,
+    inputs_between,
     matching_store_ids,
     rejected_frame,
     store_inputs_at,
@@ -27,9 +33,9 @@ from storemon_core.db.reads import (
     timestamp_to_us,
     us_to_timestamp,
 )
-from storemon_core.db.schema import ALL_TABLES, create_schema, loads, polls
+from storemon_core.db.schema import ALL_TABLES, loads, polls
 from storemon_core.frames import Inputs
-from storemon_core.units import Progress
+from storemon_core.units import US_PER_WEEK, Progress
 
 # Reads of one report's inputs, when loads keep committing in between.
 READ_ATTEMPTS = 3
@@ -40,8 +46,15 @@ class Database:
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or database_url()
-        self.engine = make_engine(self.url)
+        try:
+            self.engine = make_engine(self.url)
+        except OSError as exc:  # the SQLite file's folder cannot be made
+            raise unavailable(self.url, exc) from exc
         self.is_sqlite = self.engine.dialect.name == "sqlite"
+        dbapi: Any = self.engine.dialect.dbapi
+        # Bulk writes use the driver's cursor directly, which raises its own classes.
+        self._driver_errors: tuple[type[BaseException], ...] = (
+            dbapi.OperationalError, dbapi.InterfaceError)
         self._write_lock = threading.Lock()
         self._load_engine: Engine | None = None
         self._schema_ready = False
@@ -57,29 +70,51 @@ class Database:
     def redacted_url(self) -> str:
         return redact(self.url)
 
+    def _reaching(self) -> AbstractContextManager[None]:
+        return reaching(self.url, self._driver_errors)
+
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction. SQLite allows one writer at a time, so writers of
         this process queue on a lock instead of spinning on the busy timeout."""
-        if self.is_sqlite:
-            with self._write_lock, self.engine.connect() as conn:
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-                with conn.begin():
+        with self._reaching():
+            if self.is_sqlite:
+                with self._write_lock, self.engine.connect() as conn:
+                    conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+                    with conn.begin():
+                        yield conn
+            else:
+                with self.engine.begin() as conn:
                     yield conn
-        else:
-            with self.engine.begin() as conn:
-                yield conn
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
         """A read transaction: one consistent snapshot for several queries."""
-        with self.engine.connect() as conn, conn.begin():
+        with self._reaching(), self.engine.connect() as conn, conn.begin():
+            yield conn
+
+    @contextmanager
+    def _turn(self, engine: Engine, progress: Progress | None = None) -> Iterator[Connection]:
+        """A transaction no other load or schema upgrade of this database runs beside."""
+        with self._reaching(), turn(engine, self.url, self._write_lock, progress) as conn:
             yield conn
 
     def create_schema(self) -> None:
+        """Bring the schema up to date, once per handle (see storemon_core.db.migrate)."""
         if not self._schema_ready:
-            create_schema(self.engine)
-            self._schema_ready = True
+            self.upgrade_schema()
+
+    def upgrade_schema(self) -> SchemaUpgrade:
+        """Apply the revisions the database lacks and say what was done."""
+        with self.read() as conn:
+            found = migrate.current_revision(conn)
+        if found == migrate.head_revision():
+            result = SchemaUpgrade(self.label, found, found, unversioned=False)
+        else:
+            with self._turn(self.engine) as conn:
+                result = migrate.upgrade(conn, self.url, self.label)
+        self._schema_ready = True
+        return result
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -95,15 +130,16 @@ class Database:
         files: str = "",
         mode: str = "load",
     ) -> LoadStats:
-        """Write loaded exports in one transaction (see storemon_core.db.loads)."""
+        """Write loaded exports in one transaction (see storemon_core.db.loads), in
+        turn with other loads: counts are of what this load really added."""
         self.create_schema()
-        if self.is_sqlite:
-            with self.write() as conn:
-                return load_inputs(self.url, conn, inputs, files, mode, progress)
-        # Only the loader accepts the server's LOAD DATA LOCAL requests.
-        if self._load_engine is None:
-            self._load_engine = make_engine(self.url, local_infile=True)
-        with self._load_engine.begin() as conn:
+        engine = self.engine
+        if not self.is_sqlite:
+            # Only the loader accepts the server's LOAD DATA LOCAL requests.
+            if self._load_engine is None:
+                self._load_engine = make_engine(self.url, local_infile=True)
+            engine = self._load_engine
+        with self._turn(engine, progress) as conn:
             return load_inputs(self.url, conn, inputs, files, mode, progress)
 
     # ------------------------------------------------------------------ reading
@@ -133,18 +169,26 @@ class Database:
             if newest is None:
                 return Inputs()
             as_of_us = timestamp_to_us(newest)
+        return self.read_inputs_between(as_of_us - US_PER_WEEK, as_of_us, categorical_ids)
+
+    def read_inputs_between(
+        self, start_us: int, end_us: int, categorical_ids: bool = True
+    ) -> Inputs:
+        """Polls of [start, end] (microseconds, UTC) plus the newest earlier poll of
+        every store with none in it, all business hours and time zones."""
+        self.create_schema()
         # The reads are separate queries (connectorx opens its own connections), so
         # a load committing between them would mix two states: read again then.
         for _ in range(READ_ATTEMPTS - 1):
             version = self.data_version()
-            inputs = self._read_inputs_at(as_of_us, categorical_ids)
+            inputs = self._read_between(start_us, end_us, categorical_ids)
             if self.data_version() == version:
                 return inputs
-        return self._read_inputs_at(as_of_us, categorical_ids)
+        return self._read_between(start_us, end_us, categorical_ids)
 
-    def _read_inputs_at(self, as_of_us: int, categorical_ids: bool) -> Inputs:
+    def _read_between(self, start_us: int, end_us: int, categorical_ids: bool) -> Inputs:
         with self.read() as conn:
-            return inputs_at(self.url, conn, as_of_us, categorical_ids)
+            return inputs_between(self.url, conn, start_us, end_us, categorical_ids)
 
     def store_inputs(self, store_id: str, as_of: Any = None) -> Inputs:
         """read_inputs for one store: what its timeline needs."""

@@ -7,6 +7,11 @@ while the original exception stays attached (``__cause__``) for the server's log
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from storemon_core.config import describe
 
 
@@ -20,27 +25,62 @@ class DatabaseUnavailable(RuntimeError):
         super().__init__(f"{self.database}: {what}. Check {check}.")
 
 
-def _hint(message: str) -> tuple[str, str]:
-    lowered = message.lower()
-    if "access denied" in lowered or "1045" in lowered:
-        return ("the server refused the user name or password",
-                "the user and password in DATABASE_URL")
-    if "unknown database" in lowered or "1049" in lowered:
-        return ("the server has no such database",
-                "the database name in DATABASE_URL, or load data first with `storemon load`")
-    if "can't connect" in lowered or "2003" in lowered or "connection refused" in lowered:
-        return ("no server answered", "that the server is running and DATABASE_URL's host and port")
-    if "unable to open database file" in lowered or "readonly" in lowered:
-        return ("the SQLite file cannot be opened or written",
-                "that its folder exists and is writable")
-    if "lost connection" in lowered or "2013" in lowered or "gone away" in lowered:
-        return ("the connection to the server was lost", "the server's log and network")
+# (MySQL error codes, words of the driver's message, what failed, what to check):
+# the first match wins.
+_HINTS: tuple[tuple[tuple[int, ...], tuple[str, ...], str, str], ...] = (
+    ((1045,), ("access denied",),
+     "the server refused the user name or password", "the user and password in DATABASE_URL"),
+    ((1049,), ("unknown database",),
+     "the server has no such database",
+     "the database name in DATABASE_URL, or load data first with `storemon load`"),
+    ((2003, 2005), ("can't connect", "connection refused", "unknown server host"),
+     "no server answered", "that the server is running and DATABASE_URL's host and port"),
+    ((1021, 1114), ("database or disk is full", "no space left", "disk full"),
+     "the disk that holds the database is full; nothing of the failed write was kept",
+     "the free space where the database lives"),
+    ((), ("disk i/o error", "file too large"),
+     "the SQLite file could not be written; nothing of the failed write was kept",
+     "the disk and the file size limits where the SQLite file lives"),
+    ((), ("unable to open database file", "readonly", "permission denied", "file exists",
+          "not a directory"),
+     "the SQLite file cannot be opened or written", "that its folder exists and is writable"),
+    ((1205,), ("database is locked", "lock wait timeout"),
+     "another writer kept the database locked for too long",
+     "whether another `storemon load` is still running"),
+    ((2006, 2013), ("lost connection", "gone away"),
+     "the connection to the server was lost", "the server's log and network"),
+)
+
+
+def _hint(error: BaseException) -> tuple[str, str]:
+    # The driver's own error, not SQLAlchemy's wrapper: that one quotes the SQL,
+    # whose numbers and words must not pick the hint.
+    driver: BaseException = getattr(error, "orig", None) or error
+    args = driver.args
+    code = args[0] if args and isinstance(args[0], int) else None
+    message = str(args[1] if code is not None and len(args) > 1 else driver).lower()
+    for codes, words, what, check in _HINTS:
+        if code in codes or any(word in message for word in words):
+            return what, check
     return ("the database could not be used", "the server's log")
 
 
 def unavailable(url: str, error: BaseException) -> DatabaseUnavailable:
     """A DatabaseUnavailable for a driver error, chained to it."""
-    what, check = _hint(str(error))
+    what, check = _hint(error)
     failure = DatabaseUnavailable(url, what, check)
     failure.__cause__ = error
     return failure
+
+
+@contextmanager
+def reaching(url: str, driver_errors: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Turn a failure to reach or use the database into DatabaseUnavailable.
+
+    `driver_errors` are the DBAPI's own classes, raised where storemon talks to
+    the driver's cursor directly (bulk writes) instead of through SQLAlchemy."""
+    caught: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, *driver_errors)
+    try:
+        yield
+    except caught as exc:
+        raise unavailable(url, exc) from exc

@@ -27,6 +27,11 @@ from storemon_core.db.schema import business_hours, loads, rejected_rows, stores
 from storemon_core.frames import Inputs
 from storemon_core.units import Progress
 
+# MySQL's TEXT holds 65,535 bytes, and a character takes up to 4 of them in
+# UTF-8; a rejected row keeps its start, enough for a person to see what it was.
+TEXT_CHARS = 16_000
+ROW_CHARS = 1_000
+FILE_CHARS = 255  # rejected_rows.file is VARCHAR(255)
 
 @dataclass
 class LoadStats:
@@ -146,7 +151,8 @@ def _insert_rows(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> No
 
 
 def write_business_hours(conn: Connection, frame: pd.DataFrame, keys: dict[str, int]) -> int:
-    """Replace the hours of every store in `frame`; returns how many stores."""
+    """Replace the hours of every store in `frame` whose rows differ from the stored
+    ones; returns how many stores that was."""
     if frame.empty:
         return 0
     rows = pd.DataFrame(
@@ -157,30 +163,85 @@ def write_business_hours(conn: Connection, frame: pd.DataFrame, keys: dict[str, 
             "end_us": timedelta_us(frame["end_time_local"]),
         }
     )
-    distinct = sorted({int(k) for k in rows["store_key"].unique()})
-    _delete_stores_rows(conn, business_hours, distinct)
-    write_int_rows(conn, "business_hours", rows)
-    return len(distinct)
+    stored = _stored_rows(conn, "SELECT store_key, day_of_week, start_us, end_us "
+                          "FROM business_hours", ["store_key", "day_of_week", "start_us", "end_us"])
+    changed = _changed_stores(rows, stored)
+    _delete_stores_rows(conn, business_hours, changed)
+    write_int_rows(conn, "business_hours", rows[rows["store_key"].isin(changed)])
+    return len(changed)
 
 
 def write_timezones(conn: Connection, frame: pd.DataFrame, keys: dict[str, int]) -> int:
-    """Replace the zone of every store in `frame` (the last row of a store counts)."""
+    """Replace the zone of every store in `frame` whose zone differs (the last row of a
+    store counts); returns how many stores that was."""
     if frame.empty:
         return 0
     frame = frame.drop_duplicates("store_id", keep="last")
-    store_keys = [int(k) for k in _keys_for(frame, keys)]
-    _delete_stores_rows(conn, timezones, sorted(store_keys))
+    given = pd.DataFrame({"store_key": _keys_for(frame, keys),
+                          "timezone_str": frame["timezone_str"].astype(str).to_numpy()})
+    stored = _stored_rows(conn, "SELECT store_key, timezone_str FROM timezones",
+                          ["store_key", "timezone_str"])
+    changed = _changed_stores(given, stored)
+    _delete_stores_rows(conn, timezones, changed)
     rows = [
-        {"store_key": k, "timezone_str": str(z)}
-        for k, z in zip(store_keys, frame["timezone_str"], strict=True)
+        {"store_key": int(k), "timezone_str": str(z)}
+        for k, z in given[given["store_key"].isin(changed)].itertuples(index=False)
     ]
     _insert_rows(conn, timezones, rows)
-    return len(store_keys)
+    return len(changed)
+
+
+def _stored_rows(conn: Connection, sql: str, names: list[str]) -> pd.DataFrame:
+    cols = conn.exec_driver_sql(sql).all()
+    return pd.DataFrame(cols, columns=names)
+
+
+def _changed_stores(given: pd.DataFrame, stored: pd.DataFrame) -> list[int]:
+    """Keys of the stores in `given` whose set of rows differs from the stored one.
+
+    A reload of the same file replaces nothing, so it neither says it did nor makes
+    every page's numbers look out of date."""
+    def fingerprint(rows: pd.DataFrame) -> pd.DataFrame:
+        rows = rows.drop_duplicates()
+        digest = pd.util.hash_pandas_object(rows.drop(columns="store_key"), index=False)
+        return pd.DataFrame({"store_key": rows["store_key"].to_numpy(dtype=np.int64),
+                             "digest": digest.to_numpy(dtype=np.uint64)}).groupby(
+            "store_key")["digest"].agg(["sum", "size"])
+
+    if len(stored):
+        stored = stored.astype(given.dtypes.to_dict())
+    new = fingerprint(given)
+    old = fingerprint(stored[stored["store_key"].isin(new.index)])
+    same = new.join(old, rsuffix="_stored", how="left")
+    differs = (same["sum"] != same["sum_stored"]) | (same["size"] != same["size_stored"])
+    return sorted(int(k) for k in same.index[differs.to_numpy()])
+
+
+def _storable(value: object) -> str:
+    # Characters UTF-8 cannot hold (lone surrogates) are spelled as escapes.
+    text = str(value)
+    return text if text.isascii() else text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def bounded(value: object, limit: int) -> str:
+    """Its first `limit` characters and, when cut, its full length."""
+    text = _storable(value)
+    if len(text) > limit:
+        text = f"{text[:limit]} … ({len(text):,} characters in all)"
+    return text
+
+
+def bounded_path(value: object) -> str:
+    """A file name a 255-character column takes: its end, which names the file."""
+    text = _storable(value)
+    return text if len(text) <= FILE_CHARS else "…" + text[-(FILE_CHARS - 1):]
 
 
 def write_rejected(conn: Connection, load_id: int, frame: pd.DataFrame) -> None:
+    # Whatever the caller passes: one oversized row must not fail the whole load.
     rows = [
-        {"load_id": load_id, "file": str(f), "line": int(n), "reason": str(r), "row": str(t)}
+        {"load_id": load_id, "file": bounded_path(f), "line": int(n),
+         "reason": bounded(r, TEXT_CHARS), "row": bounded(t, ROW_CHARS)}
         for f, n, r, t in zip(
             frame["file"], frame["line"], frame["reason"], frame["row"], strict=True
         )
@@ -229,7 +290,7 @@ def load_inputs(
     result = conn.execute(
         insert(loads).values(
             loaded_at=int(time.time() * 1_000_000),
-            files=files,
+            files=bounded(files, TEXT_CHARS),
             mode=mode,
             polls_read=len(inputs.polls),
             polls_added=added,

@@ -67,10 +67,19 @@ def inputs_at(url: str, conn: Connection, as_of_us: int, categorical_ids: bool,
     """Polls of [as_of - 7 days, as_of] plus the newest earlier poll of every store
     with none in that week, business hours and time zones: of every store, or of
     the stores in a range of ids (a partition)."""
-    start_us = as_of_us - US_PER_WEEK
-    # One query after the other: the week's read keeps both cores busy
+    return inputs_between(url, conn, as_of_us - US_PER_WEEK, as_of_us, categorical_ids, stores)
+
+
+def inputs_between(
+    url: str, conn: Connection, start_us: int, end_us: int, categorical_ids: bool,
+    stores: StoreRange = EVERY_STORE,
+) -> Inputs:
+    """Polls of [start, end] plus the newest earlier poll of every store with none
+    in it (so that it is listed, with zeros), business hours and time zones: of
+    every store, or of the stores in a range of ids (a partition)."""
+    # One query after the other: the polls' read keeps both cores busy
     # (server and decoding), so the small reads gain nothing beside it.
-    week = _week_polls(url, conn, start_us, as_of_us, stores)
+    week = _week_polls(url, conn, start_us, end_us, stores)
     names = _store_names(url, conn, stores)
     mysql = is_mysql(conn)
     hours = _hours_frame(url, conn, stores.stores_of("business_hours", "h", mysql))
@@ -142,7 +151,7 @@ def _store_names(url: str, conn: Connection, stores: StoreRange) -> dict[int, st
 
 
 def _week_polls(url: str, conn: Connection, start_us: int, as_of_us: int,
-                stores: StoreRange) -> PollArrays:
+                stores: StoreRange = EVERY_STORE) -> PollArrays:
     # A partition's polls: its stores by the id index, then each one's week by the
     # polls' primary key (store_key, ts).
     source = stores.stores_of("polls", "p", is_mysql(conn), index="PRIMARY")

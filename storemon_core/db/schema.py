@@ -4,6 +4,10 @@ Instants are BIGINT microseconds since the Unix epoch (UTC): exact to the
 microsecond the exports carry, the same on both databases, and integers read
 about twice as fast as DATETIME or strings. Stores get an integer surrogate key
 so the big polls table and its index stay narrow.
+
+These are the models; databases are built and upgraded by the revisions in
+storemon_core/db/migrations (tests/test_migrations.py checks that both agree).
+A change here needs a new revision: see that package's docstring.
 """
 
 from __future__ import annotations
@@ -23,7 +27,6 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.dialects import mysql
-from sqlalchemy.engine import Engine
 
 metadata = MetaData()
 
@@ -146,8 +149,3 @@ reports = Table(
 
 DATA_TABLES = (stores, polls, business_hours, timezones, loads, rejected_rows)
 ALL_TABLES = (*DATA_TABLES, reports)
-
-
-def create_schema(engine: Engine) -> None:
-    """Create every missing table and index; existing ones are left alone."""
-    metadata.create_all(engine, checkfirst=True)

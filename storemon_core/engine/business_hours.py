@@ -1,8 +1,8 @@
 """Business hours as UTC intervals on per-store lanes.
 
 Each shift row repeats on every local date of its weekday; shifts are laid on
-the dates around the window, converted from wall-clock to UTC zone by zone, cut
-to the window and united per store. Stores without rows are open around the clock.
+the dates around the windows, converted from wall-clock to UTC zone by zone, cut
+to each store's window and united per store. Stores without rows are open around the clock.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class StoreZones:
     names: npt.NDArray[np.object_]
     from_file: npt.NDArray[np.bool_]
 
+    def take(self, stores: npt.NDArray[np.intp] | npt.NDArray[np.int64]) -> StoreZones:
+        return StoreZones(self.names[stores], self.from_file[stores])
+
 
 def store_zones(store_ids: npt.NDArray[np.object_], timezones: pd.DataFrame) -> StoreZones:
     """Zones for the given stores: the last valid row of each, else the default."""
@@ -48,10 +51,11 @@ def _microseconds(offsets: pd.Series) -> I64:
 
 def _shift_dates(weekdays: npt.NDArray[np.int8], first_day: int, last_day: int) -> tuple[I64, I64]:
     """Every (row, local date) pair with the row's weekday, dates in [first, last]."""
-    days = np.arange(first_day, last_day + 1, dtype=np.int64)
-    day_weekdays = (days + _EPOCH_WEEKDAY) % 7
-    first_of = np.array([days[day_weekdays == w][0] for w in range(7)], dtype=np.int64)
-    count_of = np.array([(day_weekdays == w).sum() for w in range(7)], dtype=np.int64)
+    # The first date of each weekday in the range, and how many there are (a
+    # period's window can be shorter than a week).
+    weekday = np.arange(7, dtype=np.int64)
+    first_of = first_day + (weekday - (first_day + _EPOCH_WEEKDAY)) % 7
+    count_of = np.maximum((last_day - first_of) // 7 + 1, 0)
     counts = count_of[weekdays]
     rows = np.repeat(np.arange(len(weekdays), dtype=np.int64), counts)
     nth = np.arange(len(rows), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
@@ -62,29 +66,34 @@ def business_intervals(
     store_ids: npt.NDArray[np.object_],
     business_hours: pd.DataFrame,
     zones: StoreZones,
-    window_start_us: int,
-    as_of_us: int,
+    window_start_us: I64,
+    window_end_us: I64,
+    axis_start_us: int,
     lane_width: int,
 ) -> IntervalSet:
-    """Business hours of the stores inside [window_start, as_of], on their lanes.
+    """Business hours of each store inside its window [start, end], on its lane.
 
-    Lane `i` belongs to `store_ids[i]`. Intervals are cut to one microsecond past
-    `as_of`, so that a poll taken exactly at `as_of` can still be in hours.
+    Lane `i` belongs to `store_ids[i]`: instant t lies at
+    `i * lane_width + (t - axis_start_us)`. Intervals are cut to one microsecond
+    past the window's end, so that a poll taken exactly at the end can still be in
+    hours.
     """
-    span = as_of_us - window_start_us + 1
+    window_stop_us = window_end_us + 1
     codes = pd.Index(store_ids).get_indexer(pd.Index(business_hours["store_id"], dtype=object))
     rows = business_hours.loc[codes >= 0]
     codes = codes[codes >= 0].astype(np.int64)
 
     always_open = np.flatnonzero(np.bincount(codes, minlength=len(store_ids)) == 0)
-    starts = [always_open * lane_width]
-    ends = [always_open * lane_width + span]
+    base = always_open * lane_width - axis_start_us
+    starts = [base + window_start_us[always_open]]
+    ends = [base + window_stop_us[always_open]]
 
     if len(rows):
-        # Local dates that can hold a shift touching the window, whatever the zone
+        lo_us, hi_us = int(window_start_us.min()), int(window_end_us.max())
+        # Local dates that can hold a shift touching a window, whatever the zone
         # (offsets reach +-14 h) and however far an overnight shift runs.
-        first_day = window_start_us // US_PER_DAY - 2
-        last_day = as_of_us // US_PER_DAY + 1
+        first_day = lo_us // US_PER_DAY - 2
+        last_day = hi_us // US_PER_DAY + 1
         weekdays = rows["day_of_week"].to_numpy(dtype=np.int8)
         row_of, day = _shift_dates(weekdays, first_day, last_day)
         open_at = _microseconds(rows["start_time_local"])[row_of]
@@ -102,10 +111,11 @@ def business_intervals(
         utc = np.empty_like(local)
         for k, name in enumerate(zone_names):
             mask = np.concatenate([zone_codes == k] * 2)
-            utc[mask] = local_to_utc(local[mask], str(name), window_start_us, as_of_us)
+            utc[mask] = local_to_utc(local[mask], str(name), lo_us, hi_us)
         utc_start, utc_end = utc[: len(local_start)], utc[len(local_start):]
-        base = lane * lane_width
-        starts.append(base + np.clip(utc_start - window_start_us, 0, span))
-        ends.append(base + np.clip(utc_end - window_start_us, 0, span))
+        base = lane * lane_width - axis_start_us
+        lo, hi = window_start_us[lane], window_stop_us[lane]
+        starts.append(base + np.clip(utc_start, lo, hi))
+        ends.append(base + np.clip(utc_end, lo, hi))
 
     return IntervalSet.union(np.concatenate(starts), np.concatenate(ends))

@@ -9,6 +9,7 @@ for all stores at once, with no loop over stores.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import numpy.typing as npt
@@ -40,12 +41,10 @@ class IntervalSet:
         group_ends = np.r_[np.flatnonzero(first)[1:] - 1, len(starts) - 1]
         return IntervalSet(starts[first], reach[group_ends])
 
-    def measure_before(self, points: I64) -> I64:
-        """For each point, the total length of the set before it on the axis.
-
-        Differences of this over one lane give the set's length between two
-        instants of that lane.
-        """
+    @cached_property
+    def _clock(self) -> tuple[I64, I64, I64]:
+        """What measure_before looks up, found once per set: every reading of the
+        clock (a report reads it a dozen times) would otherwise redo the sums."""
         # A zero-length sentinel before everything spares a branch for points
         # that precede the first interval.
         starts = np.r_[np.iinfo(np.int64).min // 2, self.starts]
@@ -53,7 +52,15 @@ class IntervalSet:
         before = np.cumsum(lengths) - lengths
         # Inside the interval a point falls after, the measure grows with the point;
         # past its end it stays at the total up to that end.
-        offset, cap = before - starts, before + lengths
+        return starts, before - starts, before + lengths
+
+    def measure_before(self, points: I64) -> I64:
+        """For each point, the total length of the set before it on the axis.
+
+        Differences of this over one lane give the set's length between two
+        instants of that lane.
+        """
+        starts, offset, cap = self._clock
         if _many_sorted(points, len(starts)):
             runs = _runs(self.starts, points)
             result: I64 = np.minimum(points + np.repeat(offset, runs), np.repeat(cap, runs))

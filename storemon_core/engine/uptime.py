@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from storemon_core.engine.fleet import Fleet, lay_out
-from storemon_core.engine.rule import status_spans, window_time
+from storemon_core.engine.rule import clock, status_spans
 from storemon_core.units import US_PER_HOUR, US_PER_MINUTE, Progress
 
 # The report's columns (docs/formats.md, "The report"); the extended ones follow the seven.
@@ -33,6 +33,9 @@ EXTENDED_COLUMNS = [
     "last_status",
     "last_poll_utc",
     "timezone_str",
+    "unobserved_last_hour",
+    "unobserved_last_day",
+    "unobserved_last_week",
 ]
 
 WINDOWS = {"hour": US_PER_HOUR, "day": 24 * US_PER_HOUR, "week": 7 * 24 * US_PER_HOUR}
@@ -64,21 +67,23 @@ def uptime_report(
 def fleet_report(fleet: Fleet) -> pd.DataFrame:
     """The report of stores already laid out on lanes."""
     spans = status_spans(fleet)
-    stores = len(fleet.store_ids)
-    totals = spans.running_totals(stores)
-    lane_start = fleet.lane_start(np.arange(stores, dtype=np.int64))
+    totals = spans.running_totals()
+    lanes = np.arange(len(fleet.store_ids), dtype=np.int64)
+    lane_end = fleet.lane_end(lanes)
+    at_end = clock(fleet.hours, spans, totals, lane_end)
     # In-hours polls are sorted on the axis, so a window's polls of one store are
     # those between two searches.
-    polls_before_end = np.searchsorted(fleet.poll_at, lane_start + fleet.span, side="right")
+    polls_before_end = np.searchsorted(fleet.poll_at, lane_end, side="right")
 
     columns: dict[str, object] = {"store_id": fleet.store_ids}
     for name, length in WINDOWS.items():
-        business, uptime, downtime = window_time(fleet, spans, totals, length)
+        window_start = lane_end - length
+        counted = at_end.since(clock(fleet.hours, spans, totals, window_start))
         unit = UNIT_US[name]
-        columns[f"uptime_last_{name}"] = uptime / unit
-        columns[f"downtime_last_{name}"] = downtime / unit
-        columns[f"business_hours_last_{name}"] = business / unit
-        window_start = lane_start + (fleet.span - length)
+        columns[f"uptime_last_{name}"] = counted.uptime / unit
+        columns[f"downtime_last_{name}"] = counted.downtime / unit
+        columns[f"business_hours_last_{name}"] = counted.business / unit
+        columns[f"unobserved_last_{name}"] = counted.unobserved / unit
         columns[f"polls_last_{name}"] = polls_before_end - np.searchsorted(
             fleet.poll_at, window_start, side="left")
     columns["last_status"] = np.where(fleet.last_active, "active", "inactive")

@@ -23,11 +23,14 @@ from storemon_core.exports.files import (
     read_polls,
     read_timezones,
 )
+from storemon_core.exports.lines import MAX_LINE_BYTES, ROW_TEXT_CHARS
 from storemon_core.exports.rejected import format_rejections
 from storemon_core.exports.sources import InputError, Source, source_name
 
 __all__ = [
     "HOURS_FILE",
+    "MAX_LINE_BYTES",
+    "ROW_TEXT_CHARS",
     "STATUS_FILE",
     "STORE_ID_RE",
     "TIMEZONES_FILE",

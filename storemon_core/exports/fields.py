@@ -3,6 +3,10 @@
 Columns arrive dictionary-encoded from the line reader, so each check runs once
 per distinct value and its answer is spread to the rows through the codes.
 Every check returns (values, valid mask), one entry per row.
+
+A field is trimmed of spaces and tabs only: any other control or non-ASCII
+character is part of the value, and no valid value has one (digits are ASCII
+digits, ids and zone names ASCII), so such a field is invalid.
 """
 
 from __future__ import annotations
@@ -15,18 +19,25 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-STORE_ID_RE = re.compile(r"[A-Za-z0-9._:-]{1,64}")
-_TIME_RE = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?")
-_DAY_RE = re.compile(r"\d{1,2}")
-# Names zoneinfo can load that are not IANA zones (they depend on the machine).
-_NOT_ZONES = frozenset({"localtime", "posixrules"})
+# A first character that is a letter or digit: no id can start a spreadsheet formula.
+STORE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+_TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?")
+_DAY_RE = re.compile(r"[0-9]{1,2}")
+# IANA names: parts of ASCII letters, digits, "_", "-" and "+", each starting with a letter.
+_ZONE_RE = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z][A-Za-z0-9_+-]*)*")
+# Names zoneinfo can load that are no place's zone: copies with leap seconds (right/)
+# or without them (posix/), the machine's own zone, and tzdata's placeholder.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+_NOT_ZONE_FOLDERS = ("right/", "posix/")
+_PADDING = " \t"
 
 
 def clean(text: str) -> str:
-    """Trimmed of spaces and of one pair of wrapping quotes (spreadsheets quote fields)."""
-    text = text.strip()
+    """Trimmed of spaces and tabs and of one pair of wrapping quotes (spreadsheets
+    quote fields)."""
+    text = text.strip(_PADDING)
     if len(text) >= 2 and text[0] == text[-1] == '"':
-        text = text[1:-1].strip()
+        text = text[1:-1].strip(_PADDING)
     return text
 
 
@@ -50,7 +61,9 @@ def check_ids(col: pa.ChunkedArray) -> tuple[pd.Categorical, np.ndarray]:
     codes, uniques = _codes(col)
     ok = np.array([STORE_ID_RE.fullmatch(u) is not None for u in uniques], dtype=bool)
     if len(codes) == 0:
-        return pd.Categorical(np.array([], dtype=object)), np.array([], dtype=bool)
+        # Categories of the same dtype as when there are ids (pandas infers str).
+        no_ids = pd.Categorical.from_codes([], categories=pd.Index([], dtype=str))
+        return no_ids, np.array([], dtype=bool)
     # Trimming can make two dictionary entries equal; they are one store.
     categories, merged = np.unique(np.array(uniques, dtype=object), return_inverse=True)
     return pd.Categorical.from_codes(merged[codes], categories=pd.Index(categories)), ok[codes]
@@ -66,7 +79,7 @@ def used_only(ids: pd.Categorical) -> pd.Categorical:
 def check_status(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     """(active mask, valid mask): statuses are few, so lower-case the distinct ones."""
     codes, uniques = _codes(col)
-    lowered = [u.lower() for u in uniques]
+    lowered = [u.lower() if u.isascii() else "" for u in uniques]
     active = np.array([u == "active" for u in lowered], dtype=bool)
     ok = active | np.array([u == "inactive" for u in lowered], dtype=bool)
     return active[codes], ok[codes]
@@ -106,10 +119,18 @@ def check_days(col: pa.ChunkedArray) -> tuple[np.ndarray, np.ndarray]:
     return days[codes], ok[codes]
 
 
+@functools.cache
+def _zone_names() -> frozenset[str]:
+    """Every zone name this machine's tz database has: one set, so that a file of
+    a million made-up names costs a million look-ups, not a million file opens."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 @functools.lru_cache(maxsize=4096)
 def is_timezone(name: str) -> bool:
-    """Whether zoneinfo knows the name as a zone (machine-specific aliases excluded)."""
-    if not name or name in _NOT_ZONES:
+    """Whether the name is a portable IANA zone name that zoneinfo can load."""
+    if (_ZONE_RE.fullmatch(name) is None or name in _NOT_ZONES
+            or name.startswith(_NOT_ZONE_FOLDERS) or name not in _zone_names()):
         return False
     try:
         zoneinfo.ZoneInfo(name)

@@ -23,7 +23,7 @@ from storemon_core.exports.fields import (
 from storemon_core.exports.lines import read_table
 from storemon_core.exports.rejected import rejected_dtypes, set_aside
 from storemon_core.exports.sources import Source, source_name
-from storemon_core.exports.timestamps import check_timestamps
+from storemon_core.exports.timestamps import check_timestamps, in_range
 from storemon_core.frames import (
     BUSINESS_HOURS_COLUMNS,
     POLL_COLUMNS,
@@ -31,6 +31,7 @@ from storemon_core.frames import (
     FileSummary,
     Inputs,
 )
+from storemon_core.instants import RANGE_TEXT
 
 STATUS_FILE = "store_status.csv"
 HOURS_FILE = "menu_hours.csv"
@@ -57,6 +58,7 @@ def read_polls(
             (ids_ok, "bad store_id"),
             (status_ok, "unknown status"),
             (ts_ok, "unparseable timestamp_utc"),
+            (~ts_ok | in_range(micros), f"timestamp_utc outside {RANGE_TEXT}"),
         ],
     )
     if not keep.all():

@@ -6,6 +6,8 @@ plus those whose fields fail a check; the first failing check names the reason.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -60,6 +62,14 @@ def rejected_dtypes(frame: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+# Characters that would act on a terminal or reorder the text instead of showing.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _printable(text: str) -> str:
+    return _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
+
+
 def format_rejections(inputs: Inputs, first: int = 5) -> str:
     """Per file: how many rows were rejected and why, with the first few line numbers.
 
@@ -73,11 +83,10 @@ def format_rejections(inputs: Inputs, first: int = 5) -> str:
         rows = rejected[rejected["file"] == summary.file]
         reasons = rows["reason"].value_counts(sort=True)
         why = "; ".join(f"{n:,} {reason}" for reason, n in reasons.items())
-        lines.append(
-            f"{summary.file}: {summary.rejected:,} of {summary.read:,} rows rejected ({why})"
-        )
+        counts = f"{summary.rejected:,} of {summary.read:,} rows rejected"
+        lines.append(f"{_printable(summary.file)}: {counts} ({why})")
         for _, row in rows.head(first).iterrows():
-            text = str(row["row"])
+            text = _printable(str(row["row"]))
             if len(text) > 80:
                 text = text[:77] + "..."
             lines.append(f"  line {row['line']}: {row['reason']}: {text}")

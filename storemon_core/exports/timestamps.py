@@ -3,7 +3,8 @@
 Poll exports have millions of distinct timestamps, so this column is not
 dictionary-encoded: Arrow's strict cast reads it in one go, and the few checks
 the cast does not make look at single bytes of every value straight from the
-column's buffers.
+column's buffers. A timestamp must also lie in the range of storemon.instants
+(1970-01-01 … 2199-12-31 UTC).
 """
 
 from __future__ import annotations
@@ -15,13 +16,21 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from storemon_core.instants import EARLIEST_US, END_US
 
-def _strip_suffix(col: pa.Array, suffix: str) -> pa.Array:
-    has = pc.ends_with(col, suffix)
-    if not pc.any(has).as_py():
-        return col
-    cut = pc.utf8_slice_codeunits(col, 0, -len(suffix))
-    return cut if pc.all(has).as_py() else pc.if_else(has, cut, col)
+_PADDING = " \t"
+
+
+def _strip_zone(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Without a final " UTC" or "Z": one of the two, never both ("Z UTC" is no ISO 8601)."""
+    text = col
+    for suffix in (" UTC", "Z"):
+        has = pc.ends_with(col, suffix)  # of the values as given: the two never overlap
+        if not pc.any(has).as_py():
+            continue
+        cut = pc.utf8_slice_codeunits(col, 0, -len(suffix))
+        text = cut if pc.all(has).as_py() else pc.if_else(has, cut, text)
+    return text
 
 
 def string_bytes(col: pa.ChunkedArray) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -49,18 +58,12 @@ def _byte_at(data: np.ndarray, at: np.ndarray, inside: np.ndarray) -> np.ndarray
 
 
 def padded(text: pa.ChunkedArray) -> bool:
-    """Whether any value starts or ends with a space, tab or no-break space
-    (trimming copies every string)."""
+    """Whether any value starts or ends with a space or tab (trimming copies every
+    string, so it is done only when needed)."""
     for data, start, end in string_bytes(text):
         some = end > start
-        first, last = _byte_at(data, start, some), _byte_at(data, end - 1, some)
-        edges = np.concatenate([first, last])
+        edges = np.concatenate([_byte_at(data, start, some), _byte_at(data, end - 1, some)])
         if ((edges == ord(" ")) | (edges == ord("\t"))).any():
-            return True
-        # U+00A0 is the bytes C2 A0 in UTF-8.
-        two = end - start >= 2
-        if (((first == 0xC2) & (_byte_at(data, start + 1, two) == 0xA0)).any()
-                or ((last == 0xA0) & (_byte_at(data, end - 2, two) == 0xC2)).any()):
             return True
     return False
 
@@ -83,16 +86,17 @@ def check_timestamps(col: pa.ChunkedArray, quoted: bool) -> tuple[np.ndarray, np
 
     Arrow's cast is strict ISO 8601 and fast; the length check keeps out the shorter
     forms it also takes (a date alone, no seconds) and anything past 6 fraction digits.
+    Whether the instant is in range is `in_range`'s question.
     """
     text = col
     if padded(text):
-        text = pc.utf8_trim_whitespace(text)
+        text = pc.utf8_trim(text, _PADDING)
     if quoted:
         wrapped = pc.and_(pc.starts_with(text, '"'), pc.ends_with(text, '"'))
         wrapped = pc.and_(wrapped, pc.greater_equal(pc.utf8_length(text), 2))
-        inner = pc.utf8_trim_whitespace(pc.utf8_slice_codeunits(text, 1, -1))
+        inner = pc.utf8_trim(pc.utf8_slice_codeunits(text, 1, -1), _PADDING)
         text = pc.if_else(wrapped, inner, text)
-    text = _strip_suffix(_strip_suffix(text, " UTC"), "Z")
+    text = _strip_zone(text)
     ok = shaped(text)
     micros = np.zeros(len(text), dtype=np.int64)
     idx = np.flatnonzero(ok)
@@ -112,7 +116,9 @@ def _cast_timestamps(texts: pa.ChunkedArray, small: int = 64) -> tuple[np.ndarra
         pass
     else:
         values = np.asarray(stamps.cast(pa.int64()).to_numpy(zero_copy_only=False))
-        return values, np.ones(len(texts), dtype=bool)
+        # The cast reads year 0000, which one_timestamp (Python's datetime) cannot: it
+        # is unreadable either way, so a value's answer does not depend on its neighbours.
+        return values, values >= _YEAR_ONE_US
     if len(texts) <= small:
         pairs = [one_timestamp(t) for t in texts.to_pylist()]
         return (
@@ -125,8 +131,14 @@ def _cast_timestamps(texts: pa.ChunkedArray, small: int = 64) -> tuple[np.ndarra
     return np.concatenate([head_values, tail_values]), np.concatenate([head_ok, tail_ok])
 
 
-_ISO_RE = re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+def in_range(micros: np.ndarray) -> np.ndarray:
+    """Whether each instant lies in 1970-01-01 … 2199-12-31 UTC."""
+    return (micros >= EARLIEST_US) & (micros < END_US)
+
+
+_ISO_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?")
 _EPOCH = datetime(1970, 1, 1)
+_YEAR_ONE_US = -62_135_596_800 * 1_000_000  # 0001-01-01 00:00
 
 
 def one_timestamp(text: str) -> tuple[int, bool]:

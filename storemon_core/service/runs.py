@@ -8,20 +8,26 @@ fixed when the report is triggered.
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from storemon_core.config import int_setting
-from storemon_core.db import Database, open_database, timestamp_to_us, us_to_timestamp
+from storemon_core.config import database_url, int_setting
+from storemon_core.db import Database, open_database, us_to_timestamp
+from storemon_core.db.errors import unavailable
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
+from storemon_core.instants import InstantError, as_utc_instant, microseconds
 from storemon_core.output.report_csv import report_csv
 from storemon_core.service import liveness, retention, state
+from storemon_core.service.failures import NothingToReport, database_errors, failure_reason
 from storemon_core.service.state import ReportState
 from storemon_core.service.status import INTERRUPTED, ReportStatus
 
@@ -31,10 +37,13 @@ DEFAULT_WORKERS = 2
 # Progress is written at most this often (and on every phase change).
 PROGRESS_SECONDS = 0.5
 
+logger = logging.getLogger(__name__)
+
 
 class ReportService:
     """Runs reports in background threads and keeps them in the database."""
 
+    @database_errors
     def __init__(self, db: Database, workers: int | None = None) -> None:
         self.db = db
         db.create_schema()
@@ -52,20 +61,32 @@ class ReportService:
 
     # ------------------------------------------------------------------ public
 
-    def trigger_report(self, as_of: Any = None) -> str:
+    @database_errors
+    def trigger_report(self, as_of: str | datetime | pd.Timestamp | None = None) -> str:
         """Start a report and return its id at once. `as_of` defaults to the newest
-        poll now, so polls loaded while it runs do not move it."""
-        if as_of is None:
-            newest = self.db.newest_poll()
-            as_of_us = None if newest is None else timestamp_to_us(newest)
+        poll now, so polls loaded while it runs do not move it. An as-of that is not
+        an instant in range raises InstantError, and no report is made."""
+        refusal: Exception | None = None
+        as_of_us: int | None = None
+        if as_of is not None:
+            as_of_us = microseconds(as_utc_instant(as_of, what="as_of"))
         else:
-            as_of_us = timestamp_to_us(as_of)
+            # Stored polls are not ours to refuse here: the report fails and says why.
+            newest = self.db.newest_poll()
+            if newest is None:
+                refusal = NothingToReport("The database has no polls: load some first.")
+            else:
+                try:
+                    as_of_us = microseconds(as_utc_instant(newest, what="the newest poll"))
+                except InstantError as exc:
+                    refusal = InstantError(f"{exc}; ask for a report at an as-of within it")
         report_id = secrets.token_urlsafe(24)
         state.insert_running(self.db, report_id, as_of_us, liveness.owner(), liveness.now_us())
         self._liveness.add(report_id)
-        self._pool.submit(self._run, report_id, as_of_us)
+        self._pool.submit(self._run, report_id, as_of_us, refusal)
         return report_id
 
+    @database_errors
     def get_report(self, report_id: str) -> ReportState | None:
         row = state.report_row(self.db, report_id)
         if row is None:
@@ -76,13 +97,16 @@ class ReportService:
             return self.get_report(report_id)
         return found
 
+    @database_errors
     def list_reports(self, limit: int = 50) -> pd.DataFrame:
         """Newest first, without the CSVs."""
         return state.listed_reports(self.db, limit)
 
+    @database_errors
     def latest_complete(self) -> ReportState | None:
         return state.latest_complete(self.db)
 
+    @database_errors
     def report_frame(self, report_id: str) -> pd.DataFrame | None:
         """The extended report of a Complete report, parsed."""
         found = self.get_report(report_id)
@@ -90,6 +114,7 @@ class ReportService:
             return None
         return state.extended_frame(found.extended_csv)
 
+    @database_errors
     def wait(self, report_id: str, timeout: float = 600.0) -> ReportState | None:
         """Poll until the report is no longer Running (tests, the CLI)."""
         deadline = time.monotonic() + timeout
@@ -99,10 +124,12 @@ class ReportService:
                 return found
             time.sleep(0.05)
 
+    @database_errors
     def fail_orphans(self) -> int:
         """Mark Failed("interrupted") every Running report whose process is gone."""
         return self._liveness.fail_orphans()
 
+    @database_errors
     def prune_reports(self, now_us: int | None = None) -> int:
         """Delete finished reports requested more than `retention_days` ago; returns
         how many. Running reports are never touched."""
@@ -127,7 +154,7 @@ class ReportService:
                 self._inputs_key = key
             return self._inputs
 
-    def _run(self, report_id: str, as_of_us: int | None) -> None:
+    def _run(self, report_id: str, as_of_us: int | None, refusal: Exception | None) -> None:
         started = time.monotonic()
         last_write: list[Any] = [0.0, ""]
 
@@ -144,8 +171,9 @@ class ReportService:
 
         try:
             self._set(report_id, started_at=liveness.now_us(), phase="reading data", progress=0.05)
-            if as_of_us is None:
-                raise ValueError("the database has no polls")
+            if refusal is not None:
+                raise refusal
+            assert as_of_us is not None  # set whenever nothing refused the report
             inputs = self._read_inputs(as_of_us)
             progress(0.0, "computing")
             report = uptime_report(
@@ -170,7 +198,11 @@ class ReportService:
                 duration_seconds=time.monotonic() - started,
             )
         except Exception as exc:
-            message = f"{type(exc).__name__}: {exc}"[:2000]
+            message = failure_reason(exc, self.db)[:2000]
+            if isinstance(exc, InstantError | NothingToReport):
+                logger.warning("report %s failed: %s", report_id, message)
+            else:
+                logger.error("report %s failed: %s", report_id, message, exc_info=exc)
             # If even this fails the database is gone; the next start marks it interrupted.
             with contextlib.suppress(Exception):
                 self._set(
@@ -196,8 +228,12 @@ _services_lock = threading.Lock()
 
 
 def get_service(url: str | None = None) -> ReportService:
-    """The process-wide ReportService for `url` (default: DATABASE_URL)."""
-    db = open_database(url)
+    """The process-wide ReportService for `url` (default: DATABASE_URL). A database
+    that cannot be used raises DatabaseUnavailable."""
+    try:
+        db = open_database(url)
+    except (OperationalError, InterfaceError) as exc:
+        raise unavailable(url or database_url(), exc) from exc
     with _services_lock:
         service = _services.get(db.url)
         if service is None:

@@ -23,9 +23,15 @@ NO_DATA = "#E8E8E8"
 SEGMENT_STYLES: dict[str, tuple[str, str, str]] = {
     "active": ("Active (open)", ACTIVE, ""),
     "inactive": ("Inactive (open)", INACTIVE, "/"),
+    # Unobserved: business time farther than an hour from every in-hours poll. It
+    # keeps the colour of the status the rule gives it, crossed, so the bars still
+    # add up to the report's numbers while nobody takes them for a measurement.
+    "active unobserved": ("Active, unobserved (open)", ACTIVE, "x"),
+    "inactive unobserved": ("Inactive, unobserved (open)", INACTIVE, "x"),
     "unknown": ("No data (open)", NO_DATA, "."),
     "closed": ("Closed", CLOSED, ""),
 }
+UNOBSERVED_NOTE = "<br>no poll came within an hour: the status is the rule's guess"
 
 # (active, in business hours) -> (legend label, colour, marker symbol)
 POLL_STYLES: dict[tuple[bool, bool], tuple[str, str, str]] = {
@@ -60,9 +66,13 @@ def _duration_text(seconds: float) -> str:
 
 
 def segment_states(segments: pd.DataFrame) -> pd.Series:
-    """'closed' outside business hours, else the interpolated status."""
+    """'closed' outside business hours, else the interpolated status, marked
+    'unobserved' where the engine says no in-hours poll came within an hour."""
     in_hours = segments["in_business_hours"].astype(bool)
-    return segments["status"].astype(str).where(in_hours, "closed")
+    states = segments["status"].astype(str)
+    guessed = segments["unobserved"].astype(bool) & states.isin(["active", "inactive"])
+    states = states.where(~guessed, states + " unobserved")
+    return states.where(in_hours, "closed")
 
 
 def timeline_figure(timeline: TimelineLike, local: bool = True) -> Any:
@@ -102,7 +112,9 @@ def timeline_figure(timeline: TimelineLike, local: bool = True) -> Any:
                 customdata=custom,
                 hovertemplate=(
                     f"<b>{label}</b><br>start %{{customdata[0]}}<br>end %{{customdata[1]}}"
-                    f"<br>duration %{{customdata[2]}}<br>{zone_label}<extra></extra>"
+                    f"<br>duration %{{customdata[2]}}<br>{zone_label}"
+                    + (UNOBSERVED_NOTE if state.endswith("unobserved") else "")
+                    + "<extra></extra>"
                 ),
             )
         )
@@ -151,6 +163,8 @@ def daily_figure(daily: pd.DataFrame) -> Any:
         ("Downtime (h)", down, INACTIVE, "/"),
         ("No data (h)", gap, NO_DATA, "."),
     ):
+        if not (values.round(2) > 0).any():
+            continue  # the legend lists only what the chart shows
         figure.add_trace(
             go.Bar(
                 name=label,
@@ -172,15 +186,22 @@ def daily_figure(daily: pd.DataFrame) -> Any:
     return figure
 
 
-def uptime_histogram(report: pd.DataFrame) -> Any:
-    """Distribution of weekly uptime % across stores that had in-hours polls."""
-    values = report["uptime_pct_week"].dropna().astype("float64")
+def uptime_histogram(bins: pd.DataFrame) -> Any:
+    """Stores per bin of weekly uptime % (overview.uptime_bins); "no data" greyed, apart."""
+    measured = bins["low"].notna()
+    width = float((bins["low"].diff().dropna()).iloc[0]) if measured.sum() > 1 else 5.0
+    # Bars sit on a number line; the stores with no data get a place of their own past 100.
+    no_data_at = 100.0 + 1.5 * width
+    centres = (bins["low"] + width / 2).where(measured, no_data_at)
     figure = go.Figure(
-        go.Histogram(
-            x=values.tolist(),
-            xbins={"start": 0.0, "end": 100.0001, "size": 5.0},
-            marker={"color": ACTIVE, "line": {"color": "white", "width": 1}},
-            hovertemplate="uptime %{x}%<br>%{y} stores<extra></extra>",
+        go.Bar(
+            x=centres.tolist(),
+            y=bins["stores"].tolist(),
+            width=width * 0.95,
+            customdata=bins["bin"].tolist(),
+            marker={"color": [ACTIVE if m else NO_DATA for m in measured],
+                    "line": {"color": "#808080", "width": [0 if m else 1 for m in measured]}},
+            hovertemplate="%{customdata}<br>%{y} stores<extra></extra>",
             name="stores",
         )
     )
@@ -188,8 +209,23 @@ def uptime_histogram(report: pd.DataFrame) -> Any:
         height=300,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         title={"text": "Weekly uptime % across stores (business hours)"},
-        bargap=0.05,
     )
-    figure.update_xaxes(title_text="uptime last week (%)", range=[0, 100])
+    ticks = [0, 20, 40, 60, 80, 100]
+    figure.update_xaxes(title_text="uptime last week (%)", range=[-1, no_data_at + width],
+                        tickvals=[*ticks, no_data_at], ticktext=[*map(str, ticks), "no data"])
     figure.update_yaxes(title_text="stores")
     return figure
+
+
+def prepare() -> None:
+    """Build one figure of each kind and discard it.
+
+    plotly sets up its validators on the first figure of a process (a third of a
+    second); a server pays that when it starts rather than on a visitor's first page.
+    """
+    bins = pd.DataFrame({"bin": ["0–5 %"], "low": [0.0], "stores": [0]})
+    uptime_histogram(bins).to_json()
+    daily = pd.DataFrame({"local_date": [pd.Timestamp("2024-01-01").date()],
+                          "uptime_hours": [1.0], "downtime_hours": [0.0], "business_hours": [1.0]})
+    daily_figure(daily).to_json()
+    go.Figure(go.Scatter(x=[0], y=[0], mode="markers")).to_json()

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import fields, is_dataclass
-from typing import Any
+from dataclasses import dataclass
 
 import pandas as pd
 
+from storemon_core.db import DataSummary
 from storemon_core.frames import Inputs
 from storemon_core.views.text import value_text
 
@@ -32,18 +31,30 @@ def file_summary_table(inputs: Inputs) -> pd.DataFrame:
     )
 
 
-def summary_table(summary: Any, hide: Sequence[str] = ()) -> pd.DataFrame:
-    """A data summary object (dataclass or mapping) as a two-column table."""
-    if is_dataclass(summary) and not isinstance(summary, type):
-        items = [(f.name, getattr(summary, f.name)) for f in fields(summary)]
-    elif isinstance(summary, Mapping):
-        items = list(summary.items())
-    else:
-        items = list(vars(summary).items())
-    items = [(name, value) for name, value in items if name not in hide]
-    return pd.DataFrame(
-        {
-            "what": [name.replace("_", " ") for name, _ in items],
-            "value": [value_text(value) for _, value in items],
-        }
-    )
+@dataclass(frozen=True)
+class Figure:
+    """One labelled number of the Data page's summary."""
+
+    label: str
+    value: str
+    help: str = ""
+
+
+def summary_figures(summary: DataSummary) -> list[Figure]:
+    """What the database holds, as labelled numbers."""
+    return [
+        Figure("Stores", value_text(summary.stores), "stores with at least one poll"),
+        Figure("Polls", value_text(summary.polls)),
+        Figure("Oldest poll", value_text(summary.oldest_poll) or "none"),
+        Figure("Newest poll", value_text(summary.newest_poll) or "none"),
+        Figure("Business-hours rows", value_text(summary.business_hours_rows)),
+        Figure("Time-zone rows", value_text(summary.timezone_rows)),
+        Figure("Stores without hours", value_text(summary.stores_without_hours),
+               "polled stores with no business hours on file: counted as open 24/7"),
+        Figure("Stores without a zone", value_text(summary.stores_without_zone),
+               "polled stores with no time zone on file: read in America/Chicago"),
+        Figure("Rejected rows", value_text(summary.rejected_rows),
+               "rows of loaded files that could not be used (listed below)"),
+        Figure("Loads", value_text(summary.loads)),
+        Figure("Last load", value_text(summary.last_load_at) or "none"),
+    ]

@@ -28,3 +28,8 @@ def value_text(value: Any) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
+
+
+def count_of(n: int, thing: str) -> str:
+    """`n` things, with the plural when it is not one: "1 row", "2 rows"."""
+    return f"{n:,} {thing}" + ("" if n == 1 else "s")

@@ -1,0 +1,70 @@
+"""Columns as CSV text, shared by every CSV storemon writes (reports, history).
+
+Arrow formats whole columns and writes them far faster than pandas, which calls
+a formatter per value; only values that need quoting fall back to pandas.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.csv as pacsv  # type: ignore[import-untyped]
+
+
+def two_decimals(values: pd.Series) -> pa.Array:
+    """Non-negative numbers as text with two decimals; a missing number is empty.
+
+    Whole hundredths formatted as integers: a formatter called per value (as
+    pandas' float_format does) cost more than computing the report.
+    """
+    numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = np.isnan(numbers)
+    hundredths = np.rint(np.where(missing, 0.0, numbers) * 100).astype(np.int64)
+    whole = pa.array(hundredths // 100).cast(pa.string())
+    cents = pc.utf8_lpad(pa.array(hundredths % 100).cast(pa.string()), 2, "0")
+    text = pc.binary_join_element_wise(whole, cents, ".")
+    if missing.any():
+        text = pc.if_else(pa.array(missing), pa.scalar(None, pa.string()), text)
+    return text
+
+
+def whole_numbers(values: pd.Series) -> pa.Array:
+    return pa.array(values.to_numpy(dtype=np.int64)).cast(pa.string())
+
+
+def utc_text(values: pd.Series) -> pa.Array:
+    """Instants as "YYYY-MM-DD HH:MM:SS.ffffff UTC"."""
+    stamps = pd.DatetimeIndex(values).tz_convert("UTC").tz_localize(None).as_unit("us")
+    text = np.char.add(np.datetime_as_string(stamps.to_numpy(), unit="us"), " UTC")
+    return pc.replace_substring(pa.array(text, mask=stamps.isna()), "T", " ", max_replacements=1)
+
+
+def date_text(values: pd.Series) -> pa.Array:
+    """Dates (naive midnights) as "YYYY-MM-DD"."""
+    return pa.array(values).cast(pa.date32()).cast(pa.string())
+
+
+def plain_text(values: pd.Series) -> pa.Array:
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        # Each distinct id is converted once (a period has a row per store and date).
+        return pa.array(values).dictionary_decode().cast(pa.string())
+    return pa.array(values.astype(object).to_numpy(), type=pa.string(), from_pandas=True)
+
+
+def csv_text(columns: list[str], texts: list[pa.Array]) -> str:
+    """A header and one line per row of already formatted text columns."""
+    table = pa.table(texts, names=columns)
+    header = ",".join(columns) + "\n"
+    out = pa.BufferOutputStream()
+    try:
+        # Arrow can only leave every value unquoted.
+        pacsv.write_csv(table, out, pacsv.WriteOptions(include_header=False,
+                                                       quoting_style="none"))
+    except pa.ArrowInvalid:
+        # A value holding a comma, quote or line break: pandas quotes just those.
+        text: str = table.to_pandas().to_csv(index=False, lineterminator="\n")
+        return text
+    body: bytes = out.getvalue().to_pybytes()
+    return header + body.decode("utf-8")
