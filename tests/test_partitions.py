@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -22,6 +23,7 @@ from storemon_core.cli import main
 from storemon_core.db import Database
 from storemon_core.exports import load_exports
 from storemon_core.exports.spill import spill_exports
+from storemon_core.frames import Inputs
 from storemon_core.partitions import (
     PARTITION_STORES_ENV,
     Partition,
@@ -208,8 +210,6 @@ def test_stored_store_ids_are_in_text_order(db: Database) -> None:
 
     ids = ["b", "S9", "S10", "B", "a:1", "a-1"]
     stamp = pd.Timestamp("2024-11-05 10:00", tz="UTC")
-    from storemon_core.frames import Inputs
-
     db.load(Inputs(polls=pd.DataFrame({
         "store_id": pd.Series(ids, dtype=object),
         "timestamp_utc": pd.Series([stamp] * len(ids)).astype("datetime64[us, UTC]"),
@@ -254,3 +254,29 @@ def test_the_cli_refuses_what_it_cannot_do(export_dir: Path, flags: list[str], s
         code = int(exc.code or 0)
     assert code == 2 and out.getvalue() == ""
     assert says in err.getvalue() + capsys.readouterr().err
+
+
+def test_a_load_committing_between_partitions_is_read_again(
+        db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch) -> None:
+    from storemon_core.scale import runner
+
+    times = export_inputs.polls["timestamp_utc"]
+    as_of = times.max()
+    older = times <= as_of - pd.Timedelta(days=1)
+    db.load(Inputs(polls=export_inputs.polls[older].reset_index(drop=True),
+                   business_hours=export_inputs.business_hours,
+                   timezones=export_inputs.timezones))
+    read_once = runner.read_partition_rows
+    reads: list[int] = []
+
+    def read_while_a_load_commits(*args: Any) -> Any:
+        rows = read_once(*args)
+        if not reads:
+            db.load(export_inputs)  # the last day's polls arrive after the first partition
+        reads.append(1)
+        return rows
+
+    monkeypatch.setattr(runner, "read_partition_rows", read_while_a_load_commits)
+    text = _stored_csv(db, as_of, 5, True)
+    assert text == engine_csv(export_inputs, as_of, extended=True)
+    assert len(reads) > len(plan_partitions(text_order([f"{i}" for i in range(41)]), 5))
