@@ -21,6 +21,7 @@ memory or disk. The database is dropped at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -64,10 +65,8 @@ class TreePeak:
             own = self.me.memory_info().rss
             total = own
             for child in self.me.children(recursive=True):
-                try:
+                with contextlib.suppress(psutil.Error):
                     total += child.memory_info().rss
-                except psutil.Error:
-                    pass
             self.own, self.tree = max(self.own, own), max(self.tree, total)
 
     def stop(self) -> dict[str, float]:
