@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+from common import emit, print_checks  # bench/common.py, beside this script
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -76,10 +77,6 @@ class TreePeak:
 
         own = max(self.own, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
         return {"peak_mb": own / 2**20, "tree_mb": max(self.tree, own) / 2**20}
-
-
-def emit(values: dict[str, Any]) -> None:
-    print(json.dumps(values), flush=True)
 
 
 def timed_cli(argv: list[str]) -> dict[str, Any]:
@@ -345,12 +342,7 @@ def print_targets(results: dict[int, dict[str, Any]], csv: dict[str, float] | No
         checks.append(("CSV: report <= 1.5x pyarrow floor",
                        f"{csv['report']:.2f} s / {csv['floor']:.2f} s (read {csv['read']:.2f}"
                        f" + parse {csv['parse']:.2f}) = {ratio:.2f}x", ratio <= FLOOR_TARGET))
-    print(f"\n{'target':<42}{'measured':<52}result")
-    ok = True
-    for name, measured, passed in checks:
-        ok &= passed
-        print(f"{name:<42}{measured:<52}{'ok' if passed else 'MISSED'}")
-    return ok
+    return print_checks(checks, 42, 56)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,11 @@ in one go is), and only a report read from one state reaches the output.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
@@ -22,6 +25,8 @@ from storemon_core.scale.rows import PartitionRows, csv_header
 from storemon_core.scale.stored import StoredPlan, plan_stored, read_partition_rows
 from storemon_core.units import Progress
 
+# Partitions counted at once on this machine (two cores).
+AT_ONCE = 2
 # Rows kept in memory before the spool moves to disk.
 SPOOL_BYTES = 64 << 20
 
@@ -42,11 +47,27 @@ class ReportRun:
 
 def counted(partitions: list[Partition], rows_of: Callable[[Partition], PartitionRows],
             progress: Progress | None) -> Iterator[PartitionRows]:
-    """Each partition's rows in turn, saying which partition is being counted."""
-    for i, partition in enumerate(partitions):
-        if progress:
-            progress(i / len(partitions), f"partition {i + 1:,} of {len(partitions):,}")
-        yield rows_of(partition)
+    """Each partition's rows in order, saying which partition is being counted.
+
+    Two partitions are read and counted at once, in threads: reads wait on the
+    database or the disk, and most of the engine's work (sorts, searches, sums)
+    runs outside Python's lock, so the second core works too. Memory is then two
+    partitions' worth."""
+    pending: deque[Future[PartitionRows]] = deque()
+    upcoming = iter(partitions)
+    with ThreadPoolExecutor(AT_ONCE) as pool:
+        for partition in itertools.islice(upcoming, AT_ONCE):
+            pending.append(pool.submit(rows_of, partition))
+        done = 0
+        while pending:
+            if progress:
+                progress(done / len(partitions), f"partition {done + 1:,} of {len(partitions):,}")
+            rows = pending.popleft().result()
+            following = next(upcoming, None)
+            if following is not None:
+                pending.append(pool.submit(rows_of, following))
+            done += 1
+            yield rows
 
 
 def write_rows(parts: Iterable[PartitionRows], out: IO[str], extended: bool) -> int:
