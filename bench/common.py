@@ -49,3 +49,13 @@ def run_step(script: Path, args: list[str]) -> StepResult:
 def emit(values: dict[str, Any]) -> None:
     """The child's side of run_step."""
     print(json.dumps(values), flush=True)
+
+
+def print_checks(checks: list[tuple[str, str, bool]], name_width: int = 32,
+                 measured_width: int = 58) -> bool:
+    """The table of targets: name, what was measured, ok or MISSED; True if all met."""
+    print()
+    print(f"{'target':<{name_width}}{'measured':<{measured_width}}result")
+    for name, measured, passed in checks:
+        print(f"{name:<{name_width}}{measured:<{measured_width}}{'ok' if passed else 'MISSED'}")
+    return all(passed for _, _, passed in checks)

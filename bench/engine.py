@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from common import emit, run_step  # bench/common.py, beside this script
+from common import emit, print_checks, run_step  # bench/common.py, beside this script
 
 from storemon_core.sample.real_exports import REAL_2023, available, real_dir_or_none
 
@@ -288,13 +288,7 @@ def print_targets(rows: list[Row]) -> bool:
                 per_poll <= 1.25,
             )
         )
-    print()
-    print(f"{'target':<32}{'measured':<58}result")
-    ok = True
-    for name, measured, passed in checks:
-        ok &= passed
-        print(f"{name:<32}{measured:<58}{'ok' if passed else 'MISSED'}")
-    return ok
+    return print_checks(checks)
 
 
 def main() -> int:

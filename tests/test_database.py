@@ -91,9 +91,8 @@ def test_a_load_committing_during_a_read_is_read_again(
     read_once = Database._read_between
     reads: list[int] = []
 
-    def read_while_a_load_commits(
-        self: Database, start_us: int, end_us: int, categorical: bool
-    ) -> Inputs:
+    def read_while_a_load_commits(self: Database, start_us: int, end_us: int,
+                                  categorical: bool) -> Inputs:
         inputs = read_once(self, start_us, end_us, categorical)
         if not reads:
             db.load(export_inputs)  # the last day's polls arrive between the queries
@@ -396,24 +395,3 @@ def test_schema_uses_keyed_polls(db: Database) -> None:
     assert any(ix.name == "ix_polls_ts" for ix in polls.indexes)
     assert stores.c.store_id.unique
     assert business_hours.c.store_key.index and timezones.c.store_key.primary_key
-
-
-def test_reloading_the_same_hours_and_zones_replaces_nothing(
-    db: Database, export_inputs: Inputs
-) -> None:
-    first = db.load(export_inputs)
-    assert first.hours_stores > 0 and first.timezone_stores > 0
-    again = db.load(export_inputs)
-    assert (again.polls_added, again.hours_stores, again.timezone_stores) == (0, 0, 0)
-    # One store's hours and another's zone change: exactly those are replaced.
-    hours = export_inputs.business_hours.copy()
-    changed = str(hours["store_id"].iloc[0])
-    hours.loc[hours["store_id"] == changed, "end_time_local"] = pd.Timedelta(hours=23)
-    zones = export_inputs.timezones.copy()
-    moved = str(zones["store_id"].iloc[0])
-    zones.loc[zones["store_id"] == moved, "timezone_str"] = "Asia/Kolkata"
-    third = db.load(Inputs(business_hours=hours, timezones=zones))
-    assert (third.hours_stores, third.timezone_stores) == (1, 1)
-    stored = db.read_inputs(categorical_ids=False)
-    assert engine_csv(stored, extended=True) == engine_csv(
-        Inputs(polls=export_inputs.polls, business_hours=hours, timezones=zones), extended=True)

@@ -1,4 +1,5 @@
-"""The inputs a command works on: the CSV exports it was given, else the database."""
+"""The inputs a command works on: the CSV exports it was given (saying what was read
+and rejected), else the database."""
 
 from __future__ import annotations
 
@@ -17,25 +18,31 @@ from storemon_core.frames import Inputs
 if TYPE_CHECKING:
     from storemon_core.db import Database
 
+NO_USABLE_POLLS = "no usable polls: nothing to report (give --status store_status.csv)"
+
 
 def read_files(files: ExportFiles, progress: ProgressLines, stream: TextIO) -> Inputs:
     """Read the given exports; say per file what was kept and which rows were rejected."""
     inputs = load_exports(files.status, files.hours, files.timezones, progress=progress)
+    say_what_was_read(inputs, stream)
+    return inputs
+
+
+def say_what_was_read(inputs: Inputs, stream: TextIO) -> None:
+    """Per file what was kept, and which rows were rejected."""
     for s in inputs.summaries:
         print(f"  {s.file}: {s.read:,} rows read, {s.kept:,} kept, {s.rejected:,} rejected",
               file=stream)
     rejections = format_rejections(inputs)
     if rejections:
         print(rejections, file=stream)
-    return inputs
 
 
 def read_polls_files(files: ExportFiles, progress: ProgressLines, stream: TextIO) -> Inputs:
     """The given exports, which must hold at least one usable poll."""
     inputs = read_files(files, progress, stream)
     if len(inputs.polls) == 0:
-        raise CommandError("no usable polls: nothing to report "
-                           "(give --status store_status.csv)")
+        raise CommandError(NO_USABLE_POLLS)
     return inputs
 
 

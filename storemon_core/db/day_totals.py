@@ -162,8 +162,8 @@ def engine_days(url: str, conn: Connection, found: PollArrays, first_day: int, l
     the database by key, and text order does not matter there."""
     keys = np.unique(found.store_key)
     name_of = names or {int(k): str(int(k)) for k in keys}
-    hours = _hours_frame(url, conn, None)
-    zones = _zones_frame(url, conn, None)
+    hours = _hours_frame(url, conn, "business_hours h")
+    zones = _zones_frame(url, conn, "timezones h")
     if replaced is not None:
         hours = replaced.over(hours, replaced.business_hours)
         zones = replaced.over(zones, replaced.timezones)

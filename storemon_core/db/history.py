@@ -34,6 +34,7 @@ from storemon_core.db.day_totals import (
     kept_rows,
     polls_in_ranges,
 )
+from storemon_core.db.partitions import EVERY_STORE
 from storemon_core.db.reads import _quiet_stores_newest, _store_names
 from storemon_core.engine.history import History, daily_frame, history, period_frame
 from storemon_core.engine.period import Period, dates_of, period_of
@@ -125,7 +126,7 @@ def _kept_days(url: str, conn: Connection, period: Period,
     if progress:
         progress(0.0, "reading kept day totals")
     kept = kept_rows(url, conn, f"local_date >= {first_day} AND local_date <= {last_day}")
-    names = _store_names(url, conn)
+    names = _store_names(url, conn, EVERY_STORE)
     every = np.fromiter(names, dtype=np.int64, count=len(names))
     edges = _edges(kept, as_of_us, int(every.max(initial=0)) + 1)
     good = every[edges.good[every]]

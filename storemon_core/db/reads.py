@@ -15,6 +15,8 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from storemon_core.db.columns import Columns, bool_column, int_column, read_columns
+from storemon_core.db.engines import is_mysql
+from storemon_core.db.partitions import EVERY_STORE, StoreRange
 from storemon_core.db.schema import business_hours, loads, polls, rejected_rows, stores, timezones
 from storemon_core.frames import Inputs, empty_polls, empty_rejected
 from storemon_core.instants import as_utc_instant, microseconds
@@ -60,23 +62,28 @@ def timestamp_to_us(value: Any) -> int:
 # ---------------------------------------------------------------------- a report's inputs
 
 
-def inputs_at(url: str, conn: Connection, as_of_us: int, categorical_ids: bool) -> Inputs:
+def inputs_at(url: str, conn: Connection, as_of_us: int, categorical_ids: bool,
+              stores: StoreRange = EVERY_STORE) -> Inputs:
     """Polls of [as_of - 7 days, as_of] plus the newest earlier poll of every store
-    with none in that week, all business hours and time zones."""
-    return inputs_between(url, conn, as_of_us - US_PER_WEEK, as_of_us, categorical_ids)
+    with none in that week, business hours and time zones: of every store, or of
+    the stores in a range of ids (a partition)."""
+    return inputs_between(url, conn, as_of_us - US_PER_WEEK, as_of_us, categorical_ids, stores)
 
 
 def inputs_between(
-    url: str, conn: Connection, start_us: int, end_us: int, categorical_ids: bool
+    url: str, conn: Connection, start_us: int, end_us: int, categorical_ids: bool,
+    stores: StoreRange = EVERY_STORE,
 ) -> Inputs:
     """Polls of [start, end] plus the newest earlier poll of every store with none
-    in it (so that it is listed, with zeros), all business hours and time zones."""
+    in it (so that it is listed, with zeros), business hours and time zones: of
+    every store, or of the stores in a range of ids (a partition)."""
     # One query after the other: the polls' read keeps both cores busy
     # (server and decoding), so the small reads gain nothing beside it.
-    week = _week_polls(url, conn, start_us, end_us)
-    names = _store_names(url, conn)
-    hours = _hours_frame(url, conn, None)
-    zones = _zones_frame(url, conn, None)
+    week = _week_polls(url, conn, start_us, end_us, stores)
+    names = _store_names(url, conn, stores)
+    mysql = is_mysql(conn)
+    hours = _hours_frame(url, conn, stores.stores_of("business_hours", "h", mysql))
+    zones = _zones_frame(url, conn, stores.stores_of("timezones", "h", mysql))
     older = _quiet_stores_newest(url, conn, _quiet_keys(names, week[0]), start_us)
     keys = np.concatenate([week[0], older[0]])
     times = np.concatenate([week[1], older[1]])
@@ -114,8 +121,9 @@ def store_inputs_at(url: str, conn: Connection, store_id: str, as_of: Any) -> In
             .order_by(polls.c.ts.desc())
             .limit(1)
         ).all()
-    hours = _hours_frame(url, conn, key)
-    zones = _zones_frame(url, conn, key)
+    one_store = f"{{}} h WHERE h.store_key = {key}"
+    hours = _hours_frame(url, conn, one_store.format("business_hours"))
+    zones = _zones_frame(url, conn, one_store.format("timezones"))
     names = {key: store_id}
     times = np.array([r[0] for r in rows], dtype=np.int64)
     active = np.array([bool(r[1]) for r in rows], dtype=bool)
@@ -136,15 +144,20 @@ def _poll_arrays(columns: Columns) -> PollArrays:
     )
 
 
-def _store_names(url: str, conn: Connection) -> dict[int, str]:
-    cols = read_columns(url, conn, "SELECT id, store_id FROM stores", ["id", "store_id"])
+def _store_names(url: str, conn: Connection, stores: StoreRange) -> dict[int, str]:
+    sql = f"SELECT id, store_id FROM stores WHERE {stores.condition('store_id')}"
+    cols = read_columns(url, conn, sql, ["id", "store_id"])
     return dict(zip(int_column(cols, "id").tolist(), map(str, cols["store_id"]), strict=True))
 
 
-def _week_polls(url: str, conn: Connection, start_us: int, as_of_us: int) -> PollArrays:
+def _week_polls(url: str, conn: Connection, start_us: int, as_of_us: int,
+                stores: StoreRange = EVERY_STORE) -> PollArrays:
+    # A partition's polls: its stores by the id index, then each one's week by the
+    # polls' primary key (store_key, ts).
+    source = stores.stores_of("polls", "p", is_mysql(conn), index="PRIMARY")
     sql = (
-        "SELECT store_key, ts, active FROM polls "
-        f"WHERE ts >= {int(start_us)} AND ts <= {int(as_of_us)}"
+        f"SELECT p.store_key, p.ts, p.active FROM {source} "
+        f"WHERE p.ts >= {int(start_us)} AND p.ts <= {int(as_of_us)}"
     )
     return _poll_arrays(read_columns(url, conn, sql, _POLL_NAMES))
 
@@ -186,9 +199,10 @@ def _quiet_stores_newest(
     )
 
 
-def _hours_frame(url: str, conn: Connection, key: int | None) -> pd.DataFrame:
-    where = f" WHERE store_key = {int(key)}" if key is not None else ""
-    sql = f"SELECT store_key, day_of_week, start_us, end_us FROM business_hours{where} ORDER BY id"
+def _hours_frame(url: str, conn: Connection, source: str) -> pd.DataFrame:
+    """Hours rows of `source`: business_hours as h, perhaps joined or filtered."""
+    sql = (f"SELECT h.store_key, h.day_of_week, h.start_us, h.end_us FROM {source} "
+           "ORDER BY h.id")
     cols = read_columns(url, conn, sql, ["store_key", "day_of_week", "start_us", "end_us"])
     return pd.DataFrame(
         {
@@ -200,9 +214,9 @@ def _hours_frame(url: str, conn: Connection, key: int | None) -> pd.DataFrame:
     )
 
 
-def _zones_frame(url: str, conn: Connection, key: int | None) -> pd.DataFrame:
-    where = f" WHERE store_key = {int(key)}" if key is not None else ""
-    sql = f"SELECT store_key, timezone_str FROM timezones{where} ORDER BY store_key"
+def _zones_frame(url: str, conn: Connection, source: str) -> pd.DataFrame:
+    """Zone rows of `source`: timezones as h, perhaps joined or filtered."""
+    sql = f"SELECT h.store_key, h.timezone_str FROM {source} ORDER BY h.store_key"
     cols = read_columns(url, conn, sql, ["store_key", "timezone_str"])
     return pd.DataFrame(
         {
@@ -287,9 +301,7 @@ def summary_of(conn: Connection, label: str) -> DataSummary:
         )
         return int(conn.execute(select(func.count()).select_from(lacking.subquery())).scalar_one())
 
-    # Two queries: SQLite answers MIN or MAX alone from the ts index, both at once by a scan.
-    oldest = conn.execute(select(func.min(polls.c.ts))).scalar()
-    newest = conn.execute(select(func.max(polls.c.ts))).scalar()
+    oldest, newest = conn.execute(select(func.min(polls.c.ts), func.max(polls.c.ts))).one()
     polled_stores = conn.execute(
         select(func.count()).select_from(select(stores.c.id).where(polled).subquery())
     ).scalar_one()

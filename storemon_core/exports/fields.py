@@ -18,6 +18,7 @@ import zoneinfo
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 # A first character that is a letter or digit: no id can start a spreadsheet formula.
 STORE_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
@@ -41,6 +42,22 @@ def clean(text: str) -> str:
     return text
 
 
+def clean_values(values: pa.Array) -> pa.Array:
+    """`clean` of every value, in Arrow's kernels: a poll export's block holds
+    hundreds of thousands of distinct ids, too many for a Python call each."""
+    text = pc.utf8_trim(values, _PADDING)
+    wrapped = pc.and_(pc.and_(pc.starts_with(text, '"'), pc.ends_with(text, '"')),
+                      pc.greater_equal(pc.utf8_length(text), 2))
+    if not pc.any(wrapped).as_py():
+        return text
+    return pc.if_else(wrapped, pc.utf8_trim(pc.utf8_slice_codeunits(text, 1, -1), _PADDING),
+                      text)
+
+
+# STORE_ID_RE for Arrow's regular expressions, which search unless anchored.
+_STORE_ID_PATTERN = f"^(?:{STORE_ID_RE.pattern})$"
+
+
 def _codes(col: pa.ChunkedArray) -> tuple[np.ndarray, list[str]]:
     """A dictionary-encoded column as (codes, trimmed distinct values), so checks run once
     per distinct value. Two codes may share a value after trimming; that is harmless."""
@@ -58,15 +75,21 @@ def check_ids(col: pa.ChunkedArray) -> tuple[pd.Categorical, np.ndarray]:
     Categorical because everything downstream groups polls by store: the codes
     come free from the file's dictionary, where hashing millions of strings does not.
     """
-    codes, uniques = _codes(col)
-    ok = np.array([STORE_ID_RE.fullmatch(u) is not None for u in uniques], dtype=bool)
-    if len(codes) == 0:
+    if col.num_chunks == 0 or len(col) == 0:
         # Categories of the same dtype as when there are ids (pandas infers str).
         no_ids = pd.Categorical.from_codes([], categories=pd.Index([], dtype=str))
         return no_ids, np.array([], dtype=bool)
-    # Trimming can make two dictionary entries equal; they are one store.
-    categories, merged = np.unique(np.array(uniques, dtype=object), return_inverse=True)
-    return pd.Categorical.from_codes(merged[codes], categories=pd.Index(categories)), ok[codes]
+    col = col.unify_dictionaries()
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in col.chunks])
+    uniques = clean_values(col.chunk(0).dictionary)
+    ok = np.asarray(pc.match_substring_regex(uniques, _STORE_ID_PATTERN), dtype=bool)
+    # Trimming can make two dictionary entries equal; they are one store. Sorted as
+    # text: UTF-8 bytes sort in code-point order.
+    distinct = pc.unique(uniques)
+    distinct = distinct.take(pc.sort_indices(distinct))
+    merged = np.asarray(pc.index_in(uniques, distinct), dtype=np.intp)
+    categories = pd.Index(np.array(distinct.to_pylist(), dtype=object))
+    return pd.Categorical.from_codes(merged[codes], categories=categories), ok[codes]
 
 
 def used_only(ids: pd.Categorical) -> pd.Categorical:
