@@ -104,17 +104,23 @@ def test_every_page_and_a_report_end_to_end(server: tuple[str, str], page: Page)
     assert newest is not None
 
     _open(tab, f"{base}/reports")
+    service = get_service(url)
+    before = set(service.list_reports(50)["report_id"])
     tab.get_by_role("button", name="Generate report").click()
-    tab.get_by_text(ReportStatus.COMPLETE, exact=False).first.wait_for(timeout=WAIT_MS)
+    # The page may still show the report the sample's load made: wait for the new one.
+    new_id = wait_until(lambda: next(iter(set(service.list_reports(50)["report_id"]) - before),
+                                     None), timeout=WAIT_MS / 1000)
+    tab.get_by_text(f"Report {new_id}: {ReportStatus.COMPLETE}", exact=False).wait_for(
+        timeout=WAIT_MS)
     download = tab.locator('[data-testid="stDownloadButton"]').first
     download.wait_for(timeout=WAIT_MS)
     assert "Download report CSV" in download.inner_text()
     with tab.expect_download() as info:
         download.locator("button").click()
     csv_text = Path(info.value.path()).read_text()
-    latest = get_service(url).latest_complete()
-    assert latest is not None
-    assert csv_text == latest.csv
+    made = service.get_report(new_id)
+    assert made is not None
+    assert csv_text == made.csv
 
     _open(tab, f"{base}/")
     tab.get_by_text(f"Live view: as of the newest poll, {newest:%Y-%m-%d %H:%M:%S} UTC",
