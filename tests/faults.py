@@ -101,7 +101,7 @@ def kill_while(
     admin: pymysql.connections.Connection[pymysql.cursors.Cursor],
     like: str,
     going_on: Callable[[], bool],
-    timeout: float = 60.0,
+    timeout: float = 180.0,
 ) -> int:
     """KILL every connection running a statement matching `like` for as long as
     `going_on()` (a retry through another connection is killed too); returns how

@@ -33,6 +33,7 @@ from storemon_core.db.reads import KEY_CHUNK, _hours_frame, _named, _polls_frame
 from storemon_core.db.schema import polls as polls_table
 from storemon_core.engine.history import day_totals
 from storemon_core.engine.period import Period
+from storemon_core.instants import in_range
 from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR, Progress
 
 KEPT_COLUMNS = ["store_key", "local_date", "business_us", "uptime_us", "downtime_us",
@@ -228,6 +229,10 @@ def keep_day_totals(url: str, conn: Connection, changed: PollArrays, written: Re
     if newest is None:
         return 0
     as_of_us = int(newest)
+    if not in_range(as_of_us):
+        # Polls stored before loads checked their range: no day can be counted as of
+        # them. Stores without kept days are read from their raw polls instead.
+        return 0
     step(0.0, "day totals: finding the days to compute")
     unkept = _unkept_stores(url, conn)
     replaced = np.union1d(written.business_hours["store_key"].to_numpy(dtype=np.int64),
