@@ -293,7 +293,7 @@ def main() -> int:
             csv = from_csv(args.csv_stores, work, rows, not args.no_baseline)
         for stores in sizes:
             results[stores] = from_database(args.url, stores, work, rows)
-    except ShortOfRoom as exc:
+    except (ShortOfRoom, RuntimeError) as exc:
         print(f"ABORTED: {exc}", flush=True)
     finally:
         if sizes:

@@ -4,9 +4,10 @@ A fleet of N stores is generated in batches of at most BATCH stores with
 storemon_core.sample (the first batch, 14,000 stores, takes the real 2023 hours
 and zones when this checkout has them), each batch's polls kept on disk. Store
 keys are given in text order of the ids, as one load of the whole fleet gives
-them; then every poll goes into the empty polls table in one LOAD DATA with
-unique checks off, which MariaDB builds by sorting, as storemon's own first
-load does; hours and zones go through storemon's loader.
+them; then every poll goes into the empty polls table by LOAD DATA with
+unique checks off, in key order, range by range, and the instant index is
+built afterwards by sorting (the server's buffer pool may be far smaller than
+the table); hours and zones go through storemon's loader.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from storemon_core.db import Database
+from storemon_core.db import Database, create_database_if_missing
 from storemon_core.db.engines import make_engine
 from storemon_core.db.loads import ensure_store_keys
 from storemon_core.exports import read_business_hours, read_timezones
@@ -65,43 +66,79 @@ def generate(stores: int, work: Path) -> tuple[np.ndarray, str, str, int]:
             TIMEZONES_HEADER + "\n" + "".join(zones), polls)
 
 
+def _split_by_key(work: Path, stores: int, key_of: np.ndarray, pieces: int) -> None:
+    """Each batch's polls cut into `pieces` ranges of store keys, one file per range
+    and batch, so that the polls can go to the server in key order."""
+    offset = 0
+    for k, size in enumerate(batch_sizes(stores)):
+        with np.load(work / f"batch-{k}.npz") as batch:
+            keys = key_of[offset + batch["store"]]
+            piece = (keys - 1) * pieces // stores
+            order = np.argsort(piece, kind="stable")
+            bounds = np.r_[0, np.cumsum(np.bincount(piece, minlength=pieces))]
+            for j in range(pieces):
+                rows = order[bounds[j]:bounds[j + 1]]
+                np.savez(work / f"piece-{j}-{k}.npz", key=keys[rows], time=batch["time"][rows],
+                         active=batch["active"][rows])
+        (work / f"batch-{k}.npz").unlink()
+        offset += size
+
+
+def _load_polls(url: str, work: Path, stores: int, pieces: int) -> None:
+    """Polls in key order, one LOAD DATA per range of keys, into a polls table whose
+    instant index is built afterwards by sorting: the server's buffer pool may be
+    far smaller than the table."""
+    engine = make_engine(url, local_infile=True)
+    try:
+        with engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            cursor = raw.cursor()
+            cursor.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
+            cursor.execute("DROP INDEX ix_polls_ts ON polls")
+            batches = len(batch_sizes(stores))
+            for j in range(pieces):
+                parts = []
+                for k in range(batches):
+                    with np.load(work / f"piece-{j}-{k}.npz") as piece:
+                        parts.append({c: piece[c] for c in ("key", "time", "active")})
+                    (work / f"piece-{j}-{k}.npz").unlink()
+                keys = np.concatenate([q["key"] for q in parts])
+                times = np.concatenate([q["time"] for q in parts])
+                order = np.lexsort((times, keys))
+                table = pa.table({"store_key": keys[order], "ts": times[order],
+                                  "active": np.concatenate([q["active"] for q in parts])[order]
+                                  .astype(np.int8)})
+                tsv = work / "polls.tsv"
+                pacsv.write_csv(table, tsv, pacsv.WriteOptions(include_header=False,
+                                                               delimiter="\t"))
+                cursor.execute("LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE polls FIELDS "
+                               "TERMINATED BY '\\t' LINES TERMINATED BY '\\n' "
+                               "(store_key, ts, active)", (str(tsv),))
+                raw.commit()
+                tsv.unlink()
+            cursor.execute("CREATE INDEX ix_polls_ts ON polls (ts, active)")
+            cursor.close()
+    finally:
+        engine.dispose()
+
+
 def load(url: str, stores: int, work: Path) -> dict[str, float]:
     """Generate a fleet and load it into the (emptied) database at `url`."""
     started = time.perf_counter()
     ids, hours_text, zones_text, polls = generate(stores, work)
     generated = time.perf_counter()
+    create_database_if_missing(url)
     db = Database(url)
     db.create_schema()
     db.clear()
     with db.write() as conn:
         keys = ensure_store_keys(conn, sorted(ids.tolist()))
     key_of = np.array([keys[s] for s in ids.tolist()], dtype=np.int64)
-    tsv = work / "polls.tsv"
-    offset = 0
-    with pa.OSFile(str(tsv), "wb") as sink:
-        for k, size in enumerate(batch_sizes(stores)):
-            with np.load(work / f"batch-{k}.npz") as batch:
-                table = pa.table({"store_key": key_of[offset + batch["store"]],
-                                  "ts": batch["time"], "active": batch["active"].astype(np.int8)})
-            pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False,
-                                                            delimiter="\t"))
-            (work / f"batch-{k}.npz").unlink()
-            offset += size
+    pieces = max(1, stores // BATCH)
+    _split_by_key(work, stores, key_of, pieces)
     written = time.perf_counter()
-    engine = make_engine(url, local_infile=True)
-    try:
-        with engine.begin() as conn:
-            raw = conn.connection.dbapi_connection
-            assert raw is not None
-            cursor = raw.cursor()
-            cursor.execute("SET SESSION unique_checks = 0, foreign_key_checks = 0")
-            cursor.execute("LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE polls FIELDS "
-                           "TERMINATED BY '\\t' LINES TERMINATED BY '\\n' (store_key, ts, active)",
-                           (str(tsv),))
-            cursor.close()
-    finally:
-        engine.dispose()
-        tsv.unlink()
+    _load_polls(url, work, stores, pieces)
     polls_loaded = time.perf_counter()
     hours = read_business_hours(hours_text.encode())[0]
     zones = read_timezones(zones_text.encode())[0]
