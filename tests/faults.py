@@ -136,6 +136,28 @@ def table_locked(url: str, table: str) -> Iterator[pymysql.connections.Connectio
 
 
 @contextlib.contextmanager
+def rows_held_as_triggered(url: str) -> Iterator[Callable[[str], str]]:
+    """On MySQL, a `hold(report_id)` that locks the report's row from another session
+    at once, so that it cannot end; on SQLite (one writer) it holds nothing, and
+    report_writes_held after the triggers does the holding."""
+    if make_url(url).get_backend_name() == "sqlite":
+        yield lambda report_id: report_id
+        return
+    session = mysql_session(url)
+    session.autocommit(False)
+
+    def hold(report_id: str) -> str:
+        with session.cursor() as cur:
+            cur.execute("SELECT id FROM reports WHERE id = %s FOR UPDATE", (report_id,))
+        return report_id
+
+    try:
+        yield hold
+    finally:
+        session.close()
+
+
+@contextlib.contextmanager
 def report_writes_held(url: str) -> Iterator[None]:
     """Another session holds what a report must write to end (on SQLite the write
     lock, on MySQL every report row): reports can start and be read, never end."""
