@@ -4,6 +4,7 @@ that kills another's connection, a table or row another session holds."""
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import sqlite3
 import threading
@@ -70,8 +71,10 @@ class TcpProxy:
                 sock.close()
 
 
-def mysql_session(url: str) -> pymysql.connections.Connection[pymysql.cursors.Cursor]:
-    """A plain session of its own on the database of a MySQL SQLAlchemy `url`."""
+def mysql_session(url: str, unix_socket: str | None = None
+                  ) -> pymysql.connections.Connection[pymysql.cursors.Cursor]:
+    """A plain session of its own on the database of a MySQL SQLAlchemy `url`
+    (through `unix_socket` when given)."""
     parsed = make_url(url)
     return pymysql.connect(
         host=parsed.host or "127.0.0.1",
@@ -80,7 +83,27 @@ def mysql_session(url: str) -> pymysql.connections.Connection[pymysql.cursors.Cu
         password=parsed.password or "",
         database=parsed.database,
         autocommit=True,
+        unix_socket=unix_socket,
     )
+
+
+def admin_sessions(url: str) -> list[pymysql.connections.Connection[pymysql.cursors.Cursor]]:
+    """Sessions that together see every connection of `url`'s user.
+
+    A user without the PROCESS privilege sees only its own account's connections,
+    and one client reaches a local server as two accounts: connectorx's driver
+    prefers the server's unix socket (user@localhost), pymysql keeps to TCP
+    (user@127.0.0.1). So beside the TCP session, one through the socket, when
+    the server has one on this machine."""
+    sessions = [mysql_session(url)]
+    with sessions[0].cursor() as cur:
+        cur.execute("SELECT @@socket")
+        row = cur.fetchone()
+    path = str(row[0]) if row and row[0] else ""
+    if path and os.path.exists(path):
+        with contextlib.suppress(pymysql.err.MySQLError):
+            sessions.append(mysql_session(url, unix_socket=path))
+    return sessions
 
 
 def statements_waiting(
@@ -97,26 +120,29 @@ def statements_waiting(
         return [int(row[0]) for row in cur.fetchall()]
 
 
-def kill_while(
-    admin: pymysql.connections.Connection[pymysql.cursors.Cursor],
-    like: str,
-    going_on: Callable[[], bool],
-    timeout: float = 180.0,
-) -> int:
-    """KILL every connection running a statement matching `like` for as long as
-    `going_on()` (a retry through another connection is killed too); returns how
-    many were killed, at least one."""
-    killed: set[int] = set()
-    deadline = time.monotonic() + timeout
-    while going_on() or not killed:
-        assert time.monotonic() < deadline, f"no statement like {like!r} to kill"
-        for connection_id in statements_waiting(admin, like):
-            if connection_id not in killed:
-                with admin.cursor() as cur, contextlib.suppress(pymysql.err.MySQLError):
-                    cur.execute(f"KILL {connection_id}")
-                killed.add(connection_id)
-        time.sleep(0.05)
-    return len(killed)
+def kill_while(url: str, like: str, going_on: Callable[[], bool],
+               timeout: float = 180.0) -> int:
+    """KILL every connection of `url`'s database running a statement matching `like`
+    for as long as `going_on()` (a retry through another connection is killed
+    too); returns how many were killed, at least one."""
+    sessions = admin_sessions(url)
+    try:
+        killed: set[int] = set()
+        deadline = time.monotonic() + timeout
+        while going_on() or not killed:
+            assert time.monotonic() < deadline, f"no statement like {like!r} to kill"
+            for admin in sessions:
+                for connection_id in statements_waiting(admin, like):
+                    if connection_id not in killed:
+                        with admin.cursor() as cur, \
+                                contextlib.suppress(pymysql.err.MySQLError):
+                            cur.execute(f"KILL {connection_id}")
+                        killed.add(connection_id)
+            time.sleep(0.05)
+        return len(killed)
+    finally:
+        for admin in sessions:
+            admin.close()
 
 
 @contextlib.contextmanager

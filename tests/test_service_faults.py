@@ -53,16 +53,12 @@ def test_connection_killed_while_the_report_reads(
     svc: ReportService, export_inputs: Inputs
 ) -> None:
     as_of = export_inputs.polls["timestamp_utc"].max()
-    admin = mysql_session(svc.db.url)
-    try:
-        # The polls wait for another session, so the report's read is caught in the act.
-        with table_locked(svc.db.url, "polls"):
-            # With an as-of given, the trigger reads no polls: only the report does.
-            report_id = svc.trigger_report(as_of)
-            # Its retry through another connection is killed too.
-            kill_while(admin, "SELECT % FROM polls %", lambda: _running(svc, report_id))
-    finally:
-        admin.close()
+    # The polls wait for another session, so the report's read is caught in the act.
+    with table_locked(svc.db.url, "polls"):
+        # With an as-of given, the trigger reads no polls: only the report does.
+        report_id = svc.trigger_report(as_of)
+        # Its retry through another connection is killed too.
+        kill_while(svc.db.url, "SELECT % FROM polls %", lambda: _running(svc, report_id))
     _assert_failed_for_the_connection(svc, report_id)
     _assert_next_report_is_right(svc, export_inputs)
 
@@ -73,7 +69,6 @@ def test_connection_killed_while_the_report_writes_its_result(
 ) -> None:
     gate = Gate()
     monkeypatch.setattr(runs, "report_csv", gate.wrap(report_csv))
-    admin = mysql_session(svc.db.url)
     holder = mysql_session(svc.db.url)
     try:
         report_id = svc.trigger_report()
@@ -83,12 +78,11 @@ def test_connection_killed_while_the_report_writes_its_result(
         with holder.cursor() as cur:
             cur.execute("SELECT id FROM reports WHERE id = %s FOR UPDATE", (report_id,))
         gate.release.set()
-        kill_while(admin, "UPDATE reports SET %Complete%", lambda: False)
+        kill_while(svc.db.url, "UPDATE reports SET %Complete%", lambda: False)
         holder.rollback()
     finally:
         gate.release.set()
         holder.close()
-        admin.close()
     _assert_failed_for_the_connection(svc, report_id)
     _assert_next_report_is_right(svc, export_inputs)
 
