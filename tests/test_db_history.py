@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from storemon_core.db import Database
+from storemon_core.db import Database, day_totals, poll_arrays
 from storemon_core.db.history import read_history
+from storemon_core.db.poll_arrays import PollArrays, store_slices
 from storemon_core.engine.history import history
 from storemon_core.engine.period import PeriodError
 from storemon_core.frames import Inputs
@@ -35,6 +37,39 @@ def test_history_from_database_equals_engine(
     got = read_history(db, first, last, as_of if as_of_back_hours else None)
     assert len(expected.totals) > 0
     assert _csvs(got) == _csvs(expected)
+
+
+def test_store_slices_hold_whole_stores() -> None:
+    keys = np.repeat(np.arange(50), 200)
+    found = PollArrays(keys, np.tile(np.arange(200), 50), np.ones(len(keys), dtype=bool))
+    slices = store_slices(found, np.full(50, 9), work=1_000)
+    assert slices[0].start == 0 and slices[-1].stop == len(keys)
+    assert all(a.stop == b.start for a, b in zip(slices, slices[1:], strict=False))
+    # Cut only between stores, each slice about the work asked for (5 stores here).
+    assert all(s.start % 200 == 0 and 800 <= s.stop - s.start <= 1_200 for s in slices[:-1])
+    assert store_slices(found, np.full(50, 9)) == [slice(0, len(keys))]
+
+
+def test_slices_of_stores_change_nothing(
+    db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kept rows written and history read a few stores at a time (as a long history
+    of a big fleet is) equal the engine's over all stores at once."""
+    monkeypatch.setattr(poll_arrays, "SLICE_WORK", 2_000)
+    computed = []
+    whole = day_totals._slice_days
+    monkeypatch.setattr(day_totals, "_slice_days",
+                        lambda found, *rest: computed.append(len(found)) or whole(found, *rest))
+    db.load(export_inputs)
+    assert len(computed) > 3  # the load's kept rows were written slice by slice
+    newest = export_inputs.polls["timestamp_utc"].max()
+    first, last = (newest - pd.Timedelta(days=8)).date(), newest.date()
+    expected = history(export_inputs.polls, export_inputs.business_hours,
+                       export_inputs.timezones, first, last, newest)
+    computed.clear()
+    assert _csvs(read_history(db, first, last)) == _csvs(expected)
+    assert len(computed) > 1
+    assert _csvs(read_history(db, first, last, kept=False)) == _csvs(expected)
 
 
 def test_history_errors_and_empty_database(db: Database) -> None:

@@ -28,105 +28,33 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from storemon_core.db.bulk import chunks, write_int_rows
-from storemon_core.db.columns import bool_column, int_column, read_columns
-from storemon_core.db.reads import KEY_CHUNK, _hours_frame, _named, _polls_frame, _zones_frame
+from storemon_core.db.columns import int_column, read_columns
+from storemon_core.db.poll_arrays import (
+    NEVER,
+    PollArrays,
+    cut_to,
+    day_us,
+    polls_in_ranges,
+    store_slices,
+)
+from storemon_core.db.reads import (
+    KEY_CHUNK,
+    _categorical_ids,
+    _hours_frame,
+    _named,
+    _polls_frame,
+    _zones_frame,
+)
 from storemon_core.db.schema import polls as polls_table
 from storemon_core.engine.history import day_totals
 from storemon_core.engine.period import Period
 from storemon_core.instants import in_range
-from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR, Progress
+from storemon_core.units import I64, US_PER_DAY, Progress
 
 KEPT_COLUMNS = ["store_key", "local_date", "business_us", "uptime_us", "downtime_us",
                 "unobserved_us", "polls", "first_poll_us", "last_poll_us"]
 _SUMMED = ["business_us", "uptime_us", "downtime_us", "unobserved_us", "polls"]
-# Local time runs from UTC-12 to UTC+14: a local date lies within these margins
-# of the same UTC date.
-EAST_US = 15 * US_PER_HOUR
-WEST_US = 13 * US_PER_HOUR
-_NEVER = np.iinfo(np.int64).max
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
-
-
-@dataclass(frozen=True)
-class PollArrays:
-    store_key: I64
-    ts: I64
-    active: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.store_key)
-
-    @staticmethod
-    def empty() -> PollArrays:
-        none = np.zeros(0, dtype=np.int64)
-        return PollArrays(none, none, np.zeros(0, dtype=bool))
-
-    @staticmethod
-    def joined(parts: list[PollArrays]) -> PollArrays:
-        """The parts' polls, one per (store, instant), sorted; at one instant
-        inactive wins, as in a load."""
-        if not parts:
-            return PollArrays.empty()
-        keys = np.concatenate([p.store_key for p in parts])
-        times = np.concatenate([p.ts for p in parts])
-        active = np.concatenate([p.active for p in parts]).astype(bool)
-        order = np.lexsort((times, keys))
-        keys, times, active = keys[order], times[order], active[order]
-        if len(keys) == 0:
-            return PollArrays.empty()
-        first = np.r_[True, (keys[1:] != keys[:-1]) | (times[1:] != times[:-1])]
-        starts = np.flatnonzero(first)
-        return PollArrays(keys[starts], times[starts], np.logical_and.reduceat(active, starts))
-
-
-def day_us(days: I64) -> tuple[I64, I64]:
-    """UTC instants that hold the local dates `days` in every zone: [start, end]."""
-    return days * US_PER_DAY - EAST_US, (days + 1) * US_PER_DAY + WEST_US
-
-
-def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
-                    hi_us: I64) -> PollArrays:
-    """Stored polls of store `keys[i]` with lo_us[i] <= ts <= hi_us[i].
-
-    Stores are read in groups of alike ranges (by UTC day), each group one range
-    query, with a key list unless the group is large; the rows are then cut to
-    each store's own range here."""
-    if len(keys) == 0:
-        return PollArrays.empty()
-    lo_day, hi_day = lo_us // US_PER_DAY, hi_us // US_PER_DAY
-    groups, group_of = np.unique(np.stack([lo_day, hi_day]), axis=1, return_inverse=True)
-    parts: list[PollArrays] = []
-    for group in range(groups.shape[1]):
-        members = np.flatnonzero(group_of.ravel() == group)
-        low, high = int(lo_us[members].min()), int(hi_us[members].max())
-        where = f"ts >= {low} AND ts <= {high}"
-        if len(members) > KEY_CHUNK:
-            parts.append(_cut_to(_read_polls(url, conn, where), keys[members],
-                                 lo_us[members], hi_us[members]))
-        else:
-            listed = ",".join(str(int(k)) for k in keys[members])
-            parts.append(_cut_to(_read_polls(url, conn, f"store_key IN ({listed}) AND {where}"),
-                                 keys[members], lo_us[members], hi_us[members]))
-    return PollArrays.joined(parts)
-
-
-def _read_polls(url: str, conn: Connection, where: str) -> PollArrays:
-    sql = f"SELECT store_key, ts, active FROM polls WHERE {where}"
-    cols = read_columns(url, conn, sql, ["store_key", "ts", "active"])
-    return PollArrays(int_column(cols, "store_key"), int_column(cols, "ts"),
-                      bool_column(cols, "active"))
-
-
-def _cut_to(found: PollArrays, keys: I64, lo_us: I64, hi_us: I64) -> PollArrays:
-    """The polls of `found` within their store's range (stores not in `keys`: none)."""
-    if len(found) == 0:
-        return found
-    size = int(max(keys.max(), found.store_key.max())) + 1
-    low = np.full(size, _NEVER, dtype=np.int64)
-    high = np.full(size, -_NEVER, dtype=np.int64)
-    low[keys], high[keys] = lo_us, hi_us
-    inside = (found.ts >= low[found.store_key]) & (found.ts <= high[found.store_key])
-    return PollArrays(found.store_key[inside], found.ts[inside], found.active[inside])
 
 
 def kept_rows(url: str, conn: Connection, where: str) -> pd.DataFrame:
@@ -153,23 +81,62 @@ class Replaced:
         return pd.concat([kept, new], ignore_index=True) if len(new) else stored
 
 
-def engine_days(url: str, conn: Connection, found: PollArrays, first_day: int, last_day: int,
+def engine_days(url: str, conn: Connection, found: PollArrays, window: Windows,
                 as_of_us: int, names: dict[int, str] | None = None,
                 replaced: Replaced | None = None) -> pd.DataFrame:
-    """The engine's day totals of the stores in `found` over local dates
-    first_day … last_day, with their keys (`store_key`) and dates (`local_date`).
+    """The engine's day totals of the stores in `found` (sorted) over the local dates
+    of their `window`, with their keys (`store_key`) and dates (`local_date`).
 
-    Stores are named by their keys unless `names` are given: the rows go back to
-    the database by key, and text order does not matter there."""
-    keys = np.unique(found.store_key)
-    name_of = names or {int(k): str(int(k)) for k in keys}
+    Computed a slice of stores at a time (poll_arrays.SLICE_WORK), each slice over
+    the dates its stores' windows span. Stores are named by their keys unless
+    `names` are given: the rows go back to the database by key, and text order
+    does not matter there."""
     hours = _hours_frame(url, conn, "business_hours h")
     zones = _zones_frame(url, conn, "timezones h")
     if replaced is not None:
         hours = replaced.over(hours, replaced.business_hours)
         zones = replaced.over(zones, replaced.timezones)
-    hours = hours[hours["store_key"].isin(keys)]
-    zones = zones[zones["store_key"].isin(keys)]
+    name_of = names or {int(k): str(int(k)) for k in np.unique(found.store_key)}
+    first, last = window.of(np.unique(found.store_key))
+    parts = []
+    for rows in store_slices(found, last - first + 1):
+        part = found.part(rows)
+        keys = np.unique(part.store_key)
+        lo, hi = window.of(keys)
+        parts.append(_slice_days(part, int(lo.min()), int(hi.max()), as_of_us, name_of,
+                                 hours[hours["store_key"].isin(keys)],
+                                 zones[zones["store_key"].isin(keys)]))
+    if len(parts) == 1:
+        return parts[0]
+    if not parts:
+        return _slice_days(found, 0, 0, as_of_us, name_of, hours.iloc[:0], zones.iloc[:0])
+    days = pd.concat(parts, ignore_index=True)
+    # Each slice names only its own stores: one set of names for them all.
+    days["store_id"] = _categorical_ids(days["store_key"].to_numpy(), name_of)
+    return days
+
+
+@dataclass(frozen=True)
+class Windows:
+    """Per store key (sorted), the first and last local date to compute (both included)."""
+
+    keys: I64
+    first: I64
+    last: I64
+
+    @staticmethod
+    def every(keys: I64, first_day: int, last_day: int) -> Windows:
+        return Windows(np.sort(keys), np.full(len(keys), first_day), np.full(len(keys), last_day))
+
+    def of(self, keys: I64) -> tuple[I64, I64]:
+        """The windows of `keys`, each in self.keys."""
+        at = np.searchsorted(self.keys, keys)
+        return self.first[at], self.last[at]
+
+
+def _slice_days(found: PollArrays, first_day: int, last_day: int, as_of_us: int,
+                name_of: dict[int, str], hours: pd.DataFrame,
+                zones: pd.DataFrame) -> pd.DataFrame:
     polls = _polls_frame(found.store_key, found.ts, found.active, name_of, categorical=True)
     period = Period((_EPOCH_DAY + first_day).item(), (_EPOCH_DAY + last_day).item(),
                     pd.Timestamp(as_of_us, unit="us", tz="UTC"))
@@ -246,22 +213,23 @@ def keep_day_totals(url: str, conn: Connection, changed: PollArrays, written: Re
     stored = PollArrays.empty()
     if not polls_were_empty:
         stored = PollArrays.joined([
-            polls_in_ranges(url, conn, whole, np.full(len(whole), -_NEVER),
-                            np.full(len(whole), _NEVER)),
+            polls_in_ranges(url, conn, whole, np.full(len(whole), -NEVER),
+                            np.full(len(whole), NEVER)),
             polls_in_ranges(url, conn, plan.keys, plan.read_lo, plan.read_hi),
         ])
     # The stored polls the read sees may or may not hold this load's writes
     # (connectorx reads what is committed): add them again, inactive winning.
     keys = np.concatenate([whole, plan.keys])
-    read_lo = np.concatenate([np.full(len(whole), -_NEVER), plan.read_lo])
-    read_hi = np.concatenate([np.full(len(whole), _NEVER), plan.read_hi])
-    found = PollArrays.joined([stored, _cut_to(changed, keys, read_lo, read_hi)])
+    read_lo = np.concatenate([np.full(len(whole), -NEVER), plan.read_lo])
+    read_hi = np.concatenate([np.full(len(whole), NEVER), plan.read_hi])
+    found = PollArrays.joined([stored, cut_to(changed, keys, read_lo, read_hi)])
     if len(found) == 0:
         return 0
     plan = _with_whole(plan, whole, found, as_of_us)
     step(0.5, f"day totals: computing {len(plan.keys):,} stores")
-    days = engine_days(url, conn, found, int(plan.window_lo.min()),
-                       int(plan.window_hi.max()), as_of_us, replaced=written)
+    order = np.argsort(plan.keys)
+    window = Windows(plan.keys[order], plan.window_lo[order], plan.window_hi[order])
+    days = engine_days(url, conn, found, window, as_of_us, replaced=written)
     rows = _written(as_kept(days), plan)
     step(0.8, f"day totals: writing {len(rows):,} days")
     _delete_kept(conn, plan, whole)
@@ -319,7 +287,7 @@ def _plan_around(url: str, conn: Connection, changed: PollArrays, stores: I64,
     write_lo = np.where(previous >= 0, previous, earliest // US_PER_DAY - 1)
     write_hi = np.where(following >= 0, following, end_day)
     read_lo = np.where(previous2 >= 0, prev2_last, day_us(write_lo)[0])
-    read_hi = np.where(following2 >= 0, next2_first, _NEVER)
+    read_hi = np.where(following2 >= 0, next2_first, NEVER)
     window_lo = np.where(previous2 >= 0, previous2, write_lo)
     window_hi = np.where(following2 >= 0, following2, write_hi)
     return _Recompute(keys, read_lo, read_hi, write_lo, write_hi, window_lo, window_hi)
@@ -330,13 +298,13 @@ def _pick(lane: I64, values: I64, chosen: np.ndarray, lanes: int, latest_one: bo
     """Per lane, the largest (or smallest) of `values` where `chosen`, else `default`."""
     result = default.copy()
     if latest_one:
-        found = np.full(lanes, -_NEVER, dtype=np.int64)
+        found = np.full(lanes, -NEVER, dtype=np.int64)
         np.maximum.at(found, lane[chosen], values[chosen])
-        hit = found > -_NEVER
+        hit = found > -NEVER
     else:
-        found = np.full(lanes, _NEVER, dtype=np.int64)
+        found = np.full(lanes, NEVER, dtype=np.int64)
         np.minimum.at(found, lane[chosen], values[chosen])
-        hit = found < _NEVER
+        hit = found < NEVER
     result[hit] = found[hit]
     return result
 
@@ -355,14 +323,14 @@ def _with_whole(plan: _Recompute, whole: I64, found: PollArrays, as_of_us: int) 
     their first poll to the day after the newest poll."""
     polled = np.isin(whole, found.store_key)
     whole = whole[polled]
-    firsts = np.full(int(max(whole.max(initial=0), found.store_key.max())) + 1, _NEVER)
+    firsts = np.full(int(max(whole.max(initial=0), found.store_key.max())) + 1, NEVER)
     np.minimum.at(firsts, found.store_key, found.ts)
     lo = firsts[whole] // US_PER_DAY - 1
     hi = np.full(len(whole), as_of_us // US_PER_DAY + 1, dtype=np.int64)
     return _Recompute(
         np.concatenate([whole, plan.keys]),
-        np.concatenate([np.full(len(whole), -_NEVER), plan.read_lo]),
-        np.concatenate([np.full(len(whole), _NEVER), plan.read_hi]),
+        np.concatenate([np.full(len(whole), -NEVER), plan.read_lo]),
+        np.concatenate([np.full(len(whole), NEVER), plan.read_hi]),
         np.concatenate([lo, plan.write_lo]), np.concatenate([hi, plan.write_hi]),
         np.concatenate([lo, plan.window_lo]), np.concatenate([hi, plan.window_hi]))
 
@@ -370,8 +338,8 @@ def _with_whole(plan: _Recompute, whole: I64, found: PollArrays, as_of_us: int) 
 def _written(rows: pd.DataFrame, plan: _Recompute) -> pd.DataFrame:
     """The rows of each store's dates to write."""
     size = int(max(plan.keys.max(), rows["store_key"].to_numpy().max(initial=0))) + 1
-    lo = np.full(size, _NEVER, dtype=np.int64)
-    hi = np.full(size, -_NEVER, dtype=np.int64)
+    lo = np.full(size, NEVER, dtype=np.int64)
+    hi = np.full(size, -NEVER, dtype=np.int64)
     lo[plan.keys], hi[plan.keys] = plan.write_lo, plan.write_hi
     keys, dates = rows["store_key"].to_numpy(), rows["local_date"].to_numpy()
     written: pd.DataFrame = rows[(dates >= lo[keys]) & (dates <= hi[keys])]

@@ -27,14 +27,9 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from storemon_core.db.database import READ_ATTEMPTS, Database
-from storemon_core.db.day_totals import (
-    PollArrays,
-    day_us,
-    engine_days,
-    kept_rows,
-    polls_in_ranges,
-)
+from storemon_core.db.day_totals import Windows, engine_days, kept_rows
 from storemon_core.db.partitions import EVERY_STORE
+from storemon_core.db.poll_arrays import PollArrays, day_us, polls_in_ranges
 from storemon_core.db.reads import _quiet_stores_newest, _store_names
 from storemon_core.engine.history import History, daily_frame, history, period_frame
 from storemon_core.engine.period import Period, dates_of, period_of
@@ -150,7 +145,8 @@ def _kept_days(url: str, conn: Connection, period: Period,
     found = PollArrays.joined([found, PollArrays(*older)])
     if progress:
         progress(0.6, f"computing the edge dates of {len(good):,} stores")
-    days = engine_days(url, conn, found, first_day, last_day, as_of_us, names)
+    window = Windows.every(every, first_day, last_day)
+    days = engine_days(url, conn, found, window, as_of_us, names)
     return _with_kept_interior(days, kept, edges)
 
 

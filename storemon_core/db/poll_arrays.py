@@ -1,0 +1,135 @@
+"""Polls as plain arrays (store key, instant, active), read by per-store ranges and
+cut into slices of whole stores: what kept day totals and history feed the engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection
+
+from storemon_core.db.columns import bool_column, int_column, read_columns
+from storemon_core.db.reads import KEY_CHUNK
+from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR
+
+# Local time runs from UTC-12 to UTC+14: a local date lies within these margins
+# of the same UTC date.
+EAST_US = 15 * US_PER_HOUR
+WEST_US = 13 * US_PER_HOUR
+NEVER = np.iinfo(np.int64).max
+# What one engine pass is given, in polls plus store-days: the engine's arrays
+# grow with both, so a first load of a long history, or a long period, is
+# computed a slice of stores at a time and its peak memory stays bounded.
+SLICE_WORK = 2_000_000
+
+
+@dataclass(frozen=True)
+class PollArrays:
+    store_key: I64
+    ts: I64
+    active: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.store_key)
+
+    @staticmethod
+    def empty() -> PollArrays:
+        none = np.zeros(0, dtype=np.int64)
+        return PollArrays(none, none, np.zeros(0, dtype=bool))
+
+    def is_sorted(self) -> bool:
+        """Whether the polls are one per (store, instant), by store, then instant."""
+        step = np.diff(self.store_key)
+        return bool(np.all((step > 0) | ((step == 0) & (np.diff(self.ts) > 0))))
+
+    def part(self, rows: slice) -> PollArrays:
+        return PollArrays(self.store_key[rows], self.ts[rows], self.active[rows])
+
+    @staticmethod
+    def joined(parts: list[PollArrays]) -> PollArrays:
+        """The parts' polls, one per (store, instant), sorted; at one instant
+        inactive wins, as in a load."""
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return PollArrays.empty()
+        if len(parts) == 1 and parts[0].is_sorted():
+            return parts[0]
+        keys = np.concatenate([p.store_key for p in parts])
+        times = np.concatenate([p.ts for p in parts])
+        active = np.concatenate([p.active for p in parts]).astype(bool)
+        order = np.lexsort((times, keys))
+        keys, times, active = keys[order], times[order], active[order]
+        if len(keys) == 0:
+            return PollArrays.empty()
+        first = np.r_[True, (keys[1:] != keys[:-1]) | (times[1:] != times[:-1])]
+        starts = np.flatnonzero(first)
+        return PollArrays(keys[starts], times[starts], np.logical_and.reduceat(active, starts))
+
+
+def day_us(days: I64) -> tuple[I64, I64]:
+    """UTC instants that hold the local dates `days` in every zone: [start, end]."""
+    return days * US_PER_DAY - EAST_US, (days + 1) * US_PER_DAY + WEST_US
+
+
+def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
+                    hi_us: I64) -> PollArrays:
+    """Stored polls of store `keys[i]` with lo_us[i] <= ts <= hi_us[i].
+
+    Stores are read in groups of alike ranges (by UTC day), each group one range
+    query, with a key list unless the group is large; the rows are then cut to
+    each store's own range here."""
+    if len(keys) == 0:
+        return PollArrays.empty()
+    lo_day, hi_day = lo_us // US_PER_DAY, hi_us // US_PER_DAY
+    groups, group_of = np.unique(np.stack([lo_day, hi_day]), axis=1, return_inverse=True)
+    parts: list[PollArrays] = []
+    for group in range(groups.shape[1]):
+        members = np.flatnonzero(group_of.ravel() == group)
+        low, high = int(lo_us[members].min()), int(hi_us[members].max())
+        where = f"ts >= {low} AND ts <= {high}"
+        if len(members) > KEY_CHUNK:
+            parts.append(cut_to(_read_polls(url, conn, where), keys[members],
+                                 lo_us[members], hi_us[members]))
+        else:
+            listed = ",".join(str(int(k)) for k in keys[members])
+            parts.append(cut_to(_read_polls(url, conn, f"store_key IN ({listed}) AND {where}"),
+                                 keys[members], lo_us[members], hi_us[members]))
+    return PollArrays.joined(parts)
+
+
+def _read_polls(url: str, conn: Connection, where: str) -> PollArrays:
+    sql = f"SELECT store_key, ts, active FROM polls WHERE {where}"
+    cols = read_columns(url, conn, sql, ["store_key", "ts", "active"])
+    return PollArrays(int_column(cols, "store_key"), int_column(cols, "ts"),
+                      bool_column(cols, "active"))
+
+
+def cut_to(found: PollArrays, keys: I64, lo_us: I64, hi_us: I64) -> PollArrays:
+    """The polls of `found` within their store's range (stores not in `keys`: none)."""
+    if len(found) == 0:
+        return found
+    size = int(max(keys.max(), found.store_key.max())) + 1
+    low = np.full(size, NEVER, dtype=np.int64)
+    high = np.full(size, -NEVER, dtype=np.int64)
+    low[keys], high[keys] = lo_us, hi_us
+    inside = (found.ts >= low[found.store_key]) & (found.ts <= high[found.store_key])
+    return PollArrays(found.store_key[inside], found.ts[inside], found.active[inside])
+
+
+def store_slices(found: PollArrays, days: I64, work: int | None = None) -> list[slice]:
+    """Slices of `found` (sorted by store), each whole stores, of about `work` polls
+    plus store-days; `days[i]` is the window's length in days of the i-th store of
+    `found` in key order."""
+    if len(found) == 0:
+        return []
+    work = work or SLICE_WORK
+    starts = np.flatnonzero(np.r_[True, found.store_key[1:] != found.store_key[:-1]])
+    ends = np.r_[starts[1:], len(found)]
+    done = np.cumsum((ends - starts) + days)
+    if done[-1] <= work:
+        return [slice(0, len(found))]
+    # The store that crosses each multiple of `work` ends its slice.
+    last = np.unique(np.searchsorted(done, np.arange(work, done[-1], work)))
+    bounds = np.r_[0, ends[last[last < len(ends) - 1]], len(found)]
+    return [slice(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
