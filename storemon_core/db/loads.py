@@ -148,7 +148,8 @@ def write_polls(url: str, conn: Connection, table: pd.DataFrame,
     write_int_rows(conn, "polls", flips, None, polls_upsert=True)
     if fresh.empty and progress:
         progress(1.0, "polls: nothing new")
-    return len(fresh), pd.concat([fresh, flips], ignore_index=True)
+    changed = fresh if flips.empty else pd.concat([fresh, flips], ignore_index=True)
+    return len(fresh), changed
 
 
 def _delete_stores_rows(conn: Connection, table: Any, store_keys: list[int]) -> None:

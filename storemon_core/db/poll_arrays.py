@@ -114,6 +114,8 @@ def cut_to(found: PollArrays, keys: I64, lo_us: I64, hi_us: I64) -> PollArrays:
     high = np.full(size, -NEVER, dtype=np.int64)
     low[keys], high[keys] = lo_us, hi_us
     inside = (found.ts >= low[found.store_key]) & (found.ts <= high[found.store_key])
+    if inside.all():
+        return found  # a first load's polls: no copy of millions of rows
     return PollArrays(found.store_key[inside], found.ts[inside], found.active[inside])
 
 
