@@ -43,7 +43,9 @@ from storemon_core.views import charts, live, overview, store, uploads  # noqa: 
 from tests.pages_app import APP, PAGES, as_served, open_page, serve  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-NAMES = dict(zip(PAGES, ["Overview", "Reports", "Store", "Data"], strict=True))
+# The tests' pages and the Trends page, which the tests cover on their own.
+TIMED = [*PAGES, "pages/trends.py"]
+NAMES = dict(zip(TIMED, ["Overview", "Reports", "Store", "Data", "Trends"], strict=True))
 
 
 def timed(label: str, action: Callable[[], object]) -> object:
@@ -57,6 +59,14 @@ def seconds(action: Callable[[], object]) -> float:
     start = time.perf_counter()
     action()
     return time.perf_counter() - start
+
+
+def run_page(at: AppTest) -> float:
+    """One timed run; a page that raised has no time worth showing."""
+    took = seconds(at.run)
+    if at.exception:
+        raise AssertionError([e.value for e in at.exception])
+    return took
 
 
 def prepare(url: str, stores: int, days: int, tmp: Path) -> None:
@@ -97,7 +107,7 @@ def page_times(runs: int) -> None:
     print(f"  {'page':<12} {'cold':>8} {'warm':>8} {'rerun':>8} {'max':>8}")
     charts.prepare()  # as the server does when it starts
     with as_served():
-        for page in PAGES:
+        for page in TIMED:
             query = {"store_id": worst} if page == "pages/store.py" else {}
             # A session's first run registers the pages (AppTest starts at the Overview);
             # then every cache is cleared, as on a fresh server, and the page is timed.
@@ -107,12 +117,14 @@ def page_times(runs: int) -> None:
                 at.switch_page(page)  # noqa: B023
                 at.query_params.update(query)  # noqa: B023
                 if clear:
+                    # Both kinds: a period's history is a resource, shared with the Store page.
                     st.cache_data.clear()
-                return at, seconds(at.run)
+                    st.cache_resource.clear()
+                return at, run_page(at)
 
             _, cold = first_run(clear=True)
             at, warm = first_run(clear=False)
-            again = [seconds(at.run) for _ in range(runs)]
+            again = [run_page(at) for _ in range(runs)]
             print(f"  {NAMES[page]:<12} {cold:8.2f} {warm:8.2f} "
                   f"{statistics.median(again):8.2f} {max(again):8.2f}", flush=True)
         # Interactions that change the view: filtering the Overview table, and typing
