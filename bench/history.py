@@ -9,12 +9,15 @@ at the 2023 export's density), then in fresh processes, each with its peak memor
   read      the fastest plain read of the period's raw polls (connectorx)
   append    an hourly append: one poll per store, day totals brought up to date
   after     kept history again after the append, checked against the direct one
+  trends    the Trends page through AppTest: the first load with caches cleared, a
+            new session's first run, the median of 3 reruns
 
-Targets: kept <= 0.5 x read; append < 1.5 s; load < 120 s; peak < 2 GB. The data
-go to their own database (storemon_bench_history on STOREMON_BENCH_MYSQL_URL's
-server), dropped at the end.
+Targets: kept <= 0.5 x read; append < 1.5 s; load < 120 s; Trends < 2 s; peak < 2 GB.
+The data go to their own database (storemon_bench_history on STOREMON_BENCH_MYSQL_URL's
+server), dropped at the end unless --keep is given; then one step can be run again
+on its own with `bench/history.py STEP DIR`.
 
-    PYTHONPATH=. .venv/bin/python bench/history.py [--stores 14000] [--days 90]
+    PYTHONPATH=. .venv/bin/python bench/history.py [--stores 14000] [--days 90] [--keep]
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -125,6 +130,59 @@ def step_append(directory: Path) -> None:
     emit({"seconds": time.perf_counter() - start, "polls": stats.polls_added})
 
 
+def step_trends(runs: int = 3) -> None:
+    """The Trends page as the server routes it, timed the way bench/pages.py times pages."""
+    # The app's `pages` package rather than bench/pages.py, and the repository's tests.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    sys.path.insert(0, str(here.parent))
+    os.environ["DATABASE_URL"] = bench_url()
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from storemon_core.views import charts
+    from tests.pages_app import APP, as_served
+
+    def run(at: AppTest) -> float:
+        start = time.perf_counter()
+        at.run()
+        took = time.perf_counter() - start
+        if at.exception:
+            raise AssertionError([e.value for e in at.exception])
+        return took
+
+    def shows_trends(at: AppTest) -> str:
+        """The Stores metric; a guarded database failure or an empty page is no timing."""
+        assert [t.value for t in at.title] == ["Trends"], [t.value for t in at.title]
+        assert not at.error, [e.value for e in at.error]
+        assert at.metric, "the Trends page shows no numbers"
+        return str(at.metric[0].value)
+
+    def first_run(clear: bool) -> tuple[AppTest, float, float]:
+        """A new session on the Trends page, and the peak MB before it was run."""
+        # A first run registers the pages (AppTest starts at the Overview).
+        at = AppTest.from_file(APP, default_timeout=600)
+        run(at)
+        at.switch_page("pages/trends.py")
+        before_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        if clear:
+            # A fresh server's first visitor: nothing cached, a period's history included.
+            st.cache_data.clear()
+            st.cache_resource.clear()
+        return at, run(at), before_mb
+
+    charts.prepare()  # as the server does when it starts
+    with as_served():
+        at, cold, before_mb = first_run(clear=True)
+        shows_trends(at)
+        at, warm, _ = first_run(clear=False)
+        stores = shows_trends(at)
+        again = [run(at) for _ in range(runs)]
+        shows_trends(at)
+    emit({"seconds": cold, "warm": warm, "rerun": statistics.median(again),
+          "stores": stores, "before_mb": before_mb})
+
+
 STEPS = {
     "generate": lambda d, a: step_generate(d, int(a[0]), int(a[1]), int(a[2])),
     "load": lambda d, a: step_load(d),
@@ -132,6 +190,7 @@ STEPS = {
     "direct": lambda d, a: _history(d, kept=False),
     "read": lambda d, a: step_read(d),
     "append": lambda d, a: step_append(d),
+    "trends": lambda d, a: step_trends(),
 }
 
 
@@ -143,6 +202,8 @@ def main() -> int:
     parser.add_argument("--stores", type=int, default=14_000)
     parser.add_argument("--days", type=int, default=90)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the generated files and the database, to rerun steps by hand")
     args = parser.parse_args()
     me = Path(__file__)
     directory = Path(tempfile.mkdtemp(prefix="storemon-history-db-bench-"))
@@ -160,10 +221,18 @@ def main() -> int:
         print("kept after the append ...", file=sys.stderr, flush=True)
         results["after"] = run_step(me, ["kept", str(directory)])
         results["after direct"] = run_step(me, ["direct", str(directory)])
+        print("trends ...", file=sys.stderr, flush=True)
+        results["trends"] = run_step(me, ["trends", str(directory)])
     finally:
-        shutil.rmtree(directory, ignore_errors=True)
-        _server(f"DROP DATABASE IF EXISTS `{DATABASE}`")
+        if args.keep:
+            shown = make_url(bench_url()).render_as_string(hide_password=True)
+            print(f"kept: {directory} and {shown}; run one step again with "
+                  f"`bench/history.py STEP {directory}`", file=sys.stderr, flush=True)
+        else:
+            shutil.rmtree(directory, ignore_errors=True)
+            _server(f"DROP DATABASE IF EXISTS `{DATABASE}`")
     kept, read = results["kept"].values, results["read"].values
+    trends = results["trends"].values
     print(f"{made.values['stores']:,} stores, {made.values['polls']:,} polls; period "
           f"{kept['first']} … {kept['last']}: {kept['rows']:,} daily rows, "
           f"{results['load'].values['kept_rows']:,} kept rows")
@@ -181,9 +250,15 @@ def main() -> int:
         "append": f"{results['append'].values['polls']:,} polls (target < 1.5 s)",
         "after": "kept history after the append",
         "after direct": "direct history after the append",
+        "trends": f"Trends page, first load, caches cleared, {trends['stores']} stores "
+                  f"(target < 2 s); peak {trends['before_mb']:,.0f} MB before it",
     }
     for name, result in results.items():
         print(f"{name:<14}{result.values['seconds']:>9.2f}{result.peak_mb:>9.0f}  {notes[name]}")
+    print(f"{'trends warm':<14}{trends['warm']:>9.2f}{'':>9}  a new session's first run "
+          "(target < 2 s)")
+    print(f"{'trends rerun':<14}{trends['rerun']:>9.2f}{'':>9}  median of 3 reruns "
+          "(target < 2 s)")
     print(f"peak of all steps: {max(r.peak_mb for r in results.values()):,.0f} MB "
           "(target < 2048)")
     return 0 if same and same_after else 1
