@@ -8,7 +8,7 @@ import pytest
 
 from storemon_core.db import Database, day_totals, poll_arrays
 from storemon_core.db.history import read_history
-from storemon_core.db.poll_arrays import PollArrays, store_slices
+from storemon_core.db.poll_arrays import PollArrays, cut_to, store_slices
 from storemon_core.engine.history import history
 from storemon_core.engine.period import PeriodError
 from storemon_core.frames import Inputs
@@ -48,6 +48,15 @@ def test_store_slices_hold_whole_stores() -> None:
     # Cut only between stores, each slice about the work asked for (5 stores here).
     assert all(s.start % 200 == 0 and 800 <= s.stop - s.start <= 1_200 for s in slices[:-1])
     assert store_slices(found, np.full(50, 9)) == [slice(0, len(keys))]
+
+
+def test_a_cut_keeps_every_range_of_a_store() -> None:
+    """A period's edges are two ranges of one store: both are kept."""
+    found = PollArrays(np.array([1, 1, 1, 1, 2, 2]), np.array([0, 5, 10, 15, 0, 10]),
+                       np.ones(6, dtype=bool))
+    cut = cut_to(found, np.array([1, 2, 1]), np.array([0, 8, 14]), np.array([5, 12, 20]))
+    assert list(zip(cut.store_key.tolist(), cut.ts.tolist(), strict=True)) == [
+        (1, 0), (1, 5), (1, 15), (2, 10)]
 
 
 def test_slices_of_stores_change_nothing(

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from storemon_core.db import Database
+from storemon_core.db import Database, day_totals, poll_arrays
 from storemon_core.db.history import read_history
 from storemon_core.engine.history import history
 from storemon_core.engine.period import PeriodError
@@ -126,10 +126,18 @@ def check(db: Database, loaded: Loaded, chosen: tuple[int, int, int | None]) -> 
 @example(first_polls=[("a", 0, False), ("a", 6871, False)],
          zones=["Asia/Kolkata", "America/Chicago", "America/Chicago"], hours=[[], [], []],
          steps=[], first_periods=[(2, 4, None)])
+@pytest.mark.parametrize("narrow", [False, True], ids=["as-configured", "narrow-upkeep"])
 def test_kept_totals_equal_the_direct_computation_after_every_step(
     db: Database, first_polls: list, zones: list[str], hours: list, steps: list,
-    first_periods: list,
+    first_periods: list, narrow: bool, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    if narrow:
+        # The upkeep's shortcuts at their tightest: a day of kept dates read before
+        # the changed polls, windows alike only when they start the same day, and
+        # slices of a few polls, so that every fallback is taken.
+        monkeypatch.setattr(day_totals, "RECENT_DAYS", 1)
+        monkeypatch.setattr(day_totals, "ALIKE_DAYS", 0)
+        monkeypatch.setattr(poll_arrays, "SLICE_WORK", 20)
     db.clear()
     loaded = Loaded(polls=poll_frame(first_polls))
     loaded.zones = dict(zip(STORES, zones, strict=True))

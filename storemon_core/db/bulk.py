@@ -49,11 +49,13 @@ def write_int_rows(
     progress: Progress | None = None,
     polls_upsert: bool = False,
     known_new: bool = False,
+    replace: bool = False,
 ) -> None:
     """Bulk insert of an all-integer frame.
 
     `polls_upsert` merges clashing polls (inactive wins); `known_new` says the rows
-    were checked to be absent, so on MySQL one LOAD DATA IGNORE takes them all."""
+    were checked to be absent, so on MySQL one LOAD DATA IGNORE takes them all;
+    `replace` lets a row replace the stored one with its primary key."""
     total = len(frame)
     if total == 0:
         return
@@ -63,12 +65,16 @@ def write_int_rows(
             progress(done / total, f"{table} {done:,} of {total:,}")
 
     if not _infile_allowed(conn):
-        _insert_rows(conn, table, frame, polls_upsert, report)
+        _insert_rows(conn, table, frame, polls_upsert, report, replace)
     elif known_new and _table_is_empty(conn, table) and sorted_bulk_load(conn):
         if progress:
             progress(0.0, f"{table} {total:,} in one bulk statement, indexes built by sorting")
         _sorted_bulk_write(conn, table, frame)
         report(total)
+    elif replace:
+        for start, end in chunks(total, INFILE_ROWS):
+            _load_infile(conn, table, frame.iloc[start:end], "REPLACE")
+            report(end)
     else:
         _infile_rows(conn, table, frame, polls_upsert, known_new, report)
 
@@ -182,20 +188,23 @@ def _insert_rows(
     frame: pd.DataFrame,
     polls_upsert: bool,
     report: Callable[[int], None],
+    replace: bool = False,
 ) -> None:
     mysql = is_mysql(conn)
     suffix = ""
     if polls_upsert:
         suffix = _MYSQL_POLL_CLASH if mysql else _SQLITE_POLL_CLASH
+    verb = ("REPLACE" if mysql else "INSERT OR REPLACE") if replace else "INSERT"
     for start, end in chunks(len(frame), BATCH_ROWS):
         if mysql:
-            _insert_int_values(conn, table, frame.iloc[start:end], suffix)
+            _insert_int_values(conn, table, frame.iloc[start:end], suffix, verb)
         else:
-            _sqlite_insert(conn, table, frame.iloc[start:end], suffix)
+            _sqlite_insert(conn, table, frame.iloc[start:end], suffix, verb)
         report(end)
 
 
-def _insert_int_values(conn: Connection, table: str, frame: pd.DataFrame, suffix: str) -> None:
+def _insert_int_values(conn: Connection, table: str, frame: pd.DataFrame, suffix: str,
+                       verb: str = "INSERT") -> None:
     """A multi-row INSERT of integer columns spelled out as literals: integers need
     no escaping, and pymysql's per-value escaping is what makes executemany slow."""
     columns = ", ".join(frame.columns)
@@ -204,10 +213,11 @@ def _insert_int_values(conn: Connection, table: str, frame: pd.DataFrame, suffix
     for more in arrays[1:]:
         rows = np.char.add(np.char.add(rows, ","), more)
     values = "),(".join(rows.tolist())
-    conn.exec_driver_sql(f"INSERT INTO {table} ({columns}) VALUES ({values}) {suffix}")
+    conn.exec_driver_sql(f"{verb} INTO {table} ({columns}) VALUES ({values}) {suffix}")
 
 
-def _sqlite_insert(conn: Connection, table: str, frame: pd.DataFrame, suffix: str) -> None:
+def _sqlite_insert(conn: Connection, table: str, frame: pd.DataFrame, suffix: str,
+                   verb: str = "INSERT") -> None:
     columns = ", ".join(frame.columns)
     marks = ", ".join("?" for _ in frame.columns)
     rows = list(
@@ -217,6 +227,6 @@ def _sqlite_insert(conn: Connection, table: str, frame: pd.DataFrame, suffix: st
     assert raw is not None
     cursor: Any = raw.cursor()
     try:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) {suffix}", rows)
+        cursor.executemany(f"{verb} INTO {table} ({columns}) VALUES ({marks}) {suffix}", rows)
     finally:
         cursor.close()

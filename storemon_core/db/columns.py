@@ -65,11 +65,17 @@ def read_with_driver(conn: Connection, sql: str, names: list[str]) -> Columns:
     return {name: np.array(columns[i]) for i, name in enumerate(names)}
 
 
-def read_columns(url: str, conn: Connection, sql: str, names: list[str]) -> Columns:
+def read_columns(url: str, conn: Connection, sql: str, names: list[str],
+                 small: bool = False) -> Columns:
     """Run `sql` (built from literal integers only, never user text) and return its
-    columns `names` as arrays. `conn` serves the driver path."""
+    columns `names` as arrays. `conn` serves the driver path.
+
+    `small` says the answer is a few thousand rows: then the open connection reads
+    it, as connectorx's own connection and schema query cost tens of milliseconds
+    a call, which a load's upkeep of day totals would pay dozens of times."""
     choice = os.environ.get(READER_ENV, "auto")
-    if choice != "driver" and connectorx_url(url) is not None:
+    if choice != "driver" and connectorx_url(url) is not None and (
+            not small or choice == "connectorx"):
         try:
             return read_with_connectorx(url, sql, names)
         except Exception:

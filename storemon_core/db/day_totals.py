@@ -38,7 +38,6 @@ from storemon_core.db.poll_arrays import (
     store_slices,
 )
 from storemon_core.db.reads import (
-    KEY_CHUNK,
     _categorical_ids,
     _hours_frame,
     _named,
@@ -55,14 +54,23 @@ KEPT_COLUMNS = ["store_key", "local_date", "business_us", "uptime_us", "downtime
                 "unobserved_us", "polls", "first_poll_us", "last_poll_us"]
 _SUMMED = ["business_us", "uptime_us", "downtime_us", "unobserved_us", "polls"]
 _EPOCH_DAY = np.datetime64("1970-01-01", "D")
+# Kept dates read first before a store's changed polls (_polled_days).
+RECENT_DAYS = 4
+# What a plan reads of them.
+_PLANNED = ["store_key", "local_date", "first_poll_us", "last_poll_us"]
+# Keys listed in one query when the index serves each key's rows.
+KEY_LIST = 20_000
+# Windows starting within this many days of the latest start are computed together.
+ALIKE_DAYS = 3
 
 
-def kept_rows(url: str, conn: Connection, where: str) -> pd.DataFrame:
-    """Kept rows (KEPT_COLUMNS) matching `where` (literal integers only), sorted by
-    store and date."""
-    sql = f"SELECT {', '.join(KEPT_COLUMNS)} FROM store_days WHERE {where}"
-    cols = read_columns(url, conn, sql, KEPT_COLUMNS)
-    frame = pd.DataFrame({name: int_column(cols, name) for name in KEPT_COLUMNS})
+def kept_rows(url: str, conn: Connection, where: str,
+              columns: list[str] = KEPT_COLUMNS) -> pd.DataFrame:
+    """Kept rows (`columns` of KEPT_COLUMNS, store_key and local_date among them)
+    matching `where` (literal integers only), sorted by store and date."""
+    sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where}"
+    cols = read_columns(url, conn, sql, columns)
+    frame = pd.DataFrame({name: int_column(cols, name) for name in columns})
     order = np.lexsort((frame["local_date"].to_numpy(), frame["store_key"].to_numpy()))
     return frame.iloc[order].reset_index(drop=True)
 
@@ -96,16 +104,24 @@ def engine_days(url: str, conn: Connection, found: PollArrays, window: Windows,
     if replaced is not None:
         hours = replaced.over(hours, replaced.business_hours)
         zones = replaced.over(zones, replaced.timezones)
-    name_of = names or {int(k): str(int(k)) for k in np.unique(found.store_key)}
-    first, last = window.of(np.unique(found.store_key))
+    stores = np.unique(found.store_key)
+    name_of = names or {int(k): str(int(k)) for k in stores}
+    first, last = window.of(stores)
+    # A slice is computed over every date any of its stores needs: stores whose
+    # windows start long before the others' (polled rarely) go in slices of their own.
+    alike = first >= first.max(initial=0) - ALIKE_DAYS
     parts = []
-    for rows in store_slices(found, last - first + 1):
-        part = found.part(rows)
-        keys = np.unique(part.store_key)
-        lo, hi = window.of(keys)
-        parts.append(_slice_days(part, int(lo.min()), int(hi.max()), as_of_us, name_of,
-                                 hours[hours["store_key"].isin(keys)],
-                                 zones[zones["store_key"].isin(keys)]))
+    for group in (alike, ~alike):
+        if not group.any():
+            continue
+        polls = found if group.all() else found.mask(np.isin(found.store_key, stores[group]))
+        for rows in store_slices(polls, (last - first + 1)[group]):
+            part = polls.part(rows)
+            keys = np.unique(part.store_key)
+            lo, hi = window.of(keys)
+            parts.append(_slice_days(part, int(lo.min()), int(hi.max()), as_of_us, name_of,
+                                     hours[hours["store_key"].isin(keys)],
+                                     zones[zones["store_key"].isin(keys)]))
     if len(parts) == 1:
         return parts[0]
     if not parts:
@@ -232,8 +248,10 @@ def keep_day_totals(url: str, conn: Connection, changed: PollArrays, written: Re
     days = engine_days(url, conn, found, window, as_of_us, replaced=written)
     rows = _written(as_kept(days), plan)
     step(0.8, f"day totals: writing {len(rows):,} days")
-    _delete_kept(conn, plan, whole)
-    write_int_rows(conn, "store_days", rows)
+    # A store computed whole loses every kept row first; the others' written
+    # dates are each a row the engine gave, which replaces the stored one.
+    _delete_whole(conn, whole)
+    write_int_rows(conn, "store_days", rows, replace=True)
     step(1.0, "day totals: done")
     return len(rows)
 
@@ -244,7 +262,7 @@ def _unkept_stores(url: str, conn: Connection) -> I64:
     sql = ("SELECT id FROM stores WHERE NOT EXISTS "
            "(SELECT 1 FROM store_days d WHERE d.store_key = stores.id) "
            "AND EXISTS (SELECT 1 FROM polls p WHERE p.store_key = stores.id)")
-    return np.sort(int_column(read_columns(url, conn, sql, ["id"]), "id"))
+    return np.sort(int_column(read_columns(url, conn, sql, ["id"], small=True), "id"))
 
 
 def _plan_around(url: str, conn: Connection, changed: PollArrays, stores: I64,
@@ -261,7 +279,7 @@ def _plan_around(url: str, conn: Connection, changed: PollArrays, stores: I64,
                    len(order)]
     earliest = np.minimum.reduceat(times[order], bounds[:-1])
     latest = np.maximum.reduceat(times[order], bounds[:-1])
-    kept = _polled_days(url, conn, keys)
+    kept = _polled_days(url, conn, keys, earliest)
     none_before = np.full(len(keys), -1, dtype=np.int64)
     size = int(keys.max()) + 1
     lane = np.full(size, -1, dtype=np.int64)
@@ -287,7 +305,7 @@ def _plan_around(url: str, conn: Connection, changed: PollArrays, stores: I64,
     write_lo = np.where(previous >= 0, previous, earliest // US_PER_DAY - 1)
     write_hi = np.where(following >= 0, following, end_day)
     read_lo = np.where(previous2 >= 0, prev2_last, day_us(write_lo)[0])
-    read_hi = np.where(following2 >= 0, next2_first, NEVER)
+    read_hi = np.where(following2 >= 0, next2_first, as_of_us)  # no poll is newer
     window_lo = np.where(previous2 >= 0, previous2, write_lo)
     window_hi = np.where(following2 >= 0, following2, write_hi)
     return _Recompute(keys, read_lo, read_hi, write_lo, write_hi, window_lo, window_hi)
@@ -309,13 +327,36 @@ def _pick(lane: I64, values: I64, chosen: np.ndarray, lanes: int, latest_one: bo
     return result
 
 
-def _polled_days(url: str, conn: Connection, keys: I64) -> pd.DataFrame:
-    """The kept dates with in-hours polls of the stores `keys`."""
-    parts = []
-    for start, end in chunks(len(keys), KEY_CHUNK):
-        listed = ",".join(str(int(k)) for k in keys[start:end])
-        parts.append(kept_rows(url, conn, f"polls > 0 AND store_key IN ({listed})"))
-    return pd.concat(parts, ignore_index=True) if parts else kept_rows(url, conn, "1 = 0")
+def _polled_days(url: str, conn: Connection, keys: I64, earliest_us: I64) -> pd.DataFrame:
+    """The kept dates with in-hours polls of the stores `keys` that a plan needs:
+    those from RECENT_DAYS before the store's earliest changed poll on, and all of
+    them for a store with fewer than two polled dates before it there.
+
+    An hourly append so reads a few days of each store's dates, not its history."""
+    since = earliest_us // US_PER_DAY - RECENT_DAYS
+    recent = since >= since.max() - RECENT_DAYS
+    floor = int(since[recent].min())
+    # One range of dates over the date index, cut to the stores here.
+    found = kept_rows(url, conn, f"polls > 0 AND local_date >= {floor}", _PLANNED)
+    found = found[np.isin(found["store_key"].to_numpy(), keys[recent])]
+    parts = [found]
+    lane = np.searchsorted(keys, found["store_key"].to_numpy())
+    before = np.bincount(lane[found["first_poll_us"].to_numpy() < earliest_us[lane]],
+                         minlength=len(keys))
+    lacking = ~recent | (before < 2)
+    if lacking.any():
+        parts[0] = found[~lacking[lane]]
+        parts.append(_kept_of(url, conn, keys[lacking], "polls > 0"))
+    return pd.concat(parts, ignore_index=True)
+
+
+def _kept_of(url: str, conn: Connection, keys: I64, where: str) -> pd.DataFrame:
+    parts = [kept_rows(url, conn, f"{where} AND store_key IN "
+                                  f"({','.join(str(int(k)) for k in keys[start:end])})",
+                       _PLANNED)
+             for start, end in chunks(len(keys), KEY_LIST)]
+    return pd.concat(parts, ignore_index=True) if parts else kept_rows(url, conn, "1 = 0",
+                                                                         _PLANNED)
 
 
 def _with_whole(plan: _Recompute, whole: I64, found: PollArrays, as_of_us: int) -> _Recompute:
@@ -346,18 +387,8 @@ def _written(rows: pd.DataFrame, plan: _Recompute) -> pd.DataFrame:
     return written.reset_index(drop=True)
 
 
-def _delete_kept(conn: Connection, plan: _Recompute, whole: I64) -> None:
-    """Delete the rows about to be written again, and every row of `whole` stores."""
-    entire = np.isin(plan.keys, whole)
-    listed = plan.keys[entire]
-    for start, end in chunks(len(listed), KEY_CHUNK):
-        keys = ",".join(str(int(k)) for k in listed[start:end])
-        conn.exec_driver_sql(f"DELETE FROM store_days WHERE store_key IN ({keys})")
-    ranged = np.flatnonzero(~entire)
-    for start, end in chunks(len(ranged), KEY_CHUNK):
-        part = ranged[start:end]
-        clauses = " OR ".join(
-            f"(store_key = {int(k)} AND local_date BETWEEN {int(lo)} AND {int(hi)})"
-            for k, lo, hi in zip(plan.keys[part], plan.write_lo[part], plan.write_hi[part],
-                                 strict=True))
-        conn.exec_driver_sql(f"DELETE FROM store_days WHERE {clauses}")
+def _delete_whole(conn: Connection, whole: I64) -> None:
+    """Delete every kept row of the stores `whole`."""
+    for start, end in chunks(len(whole), KEY_LIST):
+        listed = ",".join(str(int(k)) for k in whole[start:end])
+        conn.exec_driver_sql(f"DELETE FROM store_days WHERE store_key IN ({listed})")

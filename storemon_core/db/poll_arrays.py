@@ -22,6 +22,13 @@ NEVER = np.iinfo(np.int64).max
 # grow with both, so a first load of a long history, or a long period, is
 # computed a slice of stores at a time and its peak memory stays bounded.
 SLICE_WORK = 2_000_000
+# Stores whose own ranges one statement lists (an OR the server checks on every
+# row, and SQLite caps at a depth of 1,000).
+RANGES_PER_QUERY = 200
+# A read spanning fewer store-hours than this is small (columns.read_columns).
+SMALL_HOURS = 5_000
+# A key-listed read's stores start their ranges within this many days of each other.
+RUN_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -42,6 +49,9 @@ class PollArrays:
         """Whether the polls are one per (store, instant), by store, then instant."""
         step = np.diff(self.store_key)
         return bool(np.all((step > 0) | ((step == 0) & (np.diff(self.ts) > 0))))
+
+    def mask(self, rows: np.ndarray) -> PollArrays:
+        return PollArrays(self.store_key[rows], self.ts[rows], self.active[rows])
 
     def part(self, rows: slice) -> PollArrays:
         return PollArrays(self.store_key[rows], self.ts[rows], self.active[rows])
@@ -76,44 +86,85 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
                     hi_us: I64) -> PollArrays:
     """Stored polls of store `keys[i]` with lo_us[i] <= ts <= hi_us[i].
 
-    Stores are read in groups of alike ranges (by UTC day), each group one range
-    query, with a key list unless the group is large; the rows are then cut to
-    each store's own range here."""
+    Stores with alike ranges (the same UTC days), when they are many, are read
+    by range queries over the instant index, the others by key lists over the
+    key index; the rows are then cut to each store's own range here."""
     if len(keys) == 0:
         return PollArrays.empty()
     lo_day, hi_day = lo_us // US_PER_DAY, hi_us // US_PER_DAY
     groups, group_of = np.unique(np.stack([lo_day, hi_day]), axis=1, return_inverse=True)
+    group_of = group_of.ravel()
+    sizes = np.bincount(group_of)
     parts: list[PollArrays] = []
-    for group in range(groups.shape[1]):
-        members = np.flatnonzero(group_of.ravel() == group)
+    many = sizes[group_of] > KEY_CHUNK
+    # Overlapping groups (an append's all end at the newest poll) are read as one.
+    for low, high in _union(lo_us[many], hi_us[many]):
+        members = np.flatnonzero(many & (lo_us >= low) & (hi_us <= high))
+        parts.append(cut_to(_read_polls(url, conn, f"ts >= {low} AND ts <= {high}"),
+                            keys[members], lo_us[members], hi_us[members]))
+    rest = np.flatnonzero(~many)
+    # The others by key list, in order of their ranges' starts, so that a query's
+    # range (its stores' earliest start on) holds little more than theirs.
+    rest = rest[np.argsort(lo_us[rest], kind="stable")]
+    for members in _runs(rest, lo_us[rest]):
         low, high = int(lo_us[members].min()), int(hi_us[members].max())
-        where = f"ts >= {low} AND ts <= {high}"
-        if len(members) > KEY_CHUNK:
-            parts.append(cut_to(_read_polls(url, conn, where), keys[members],
-                                 lo_us[members], hi_us[members]))
-        else:
-            listed = ",".join(str(int(k)) for k in keys[members])
-            parts.append(cut_to(_read_polls(url, conn, f"store_key IN ({listed}) AND {where}"),
-                                 keys[members], lo_us[members], hi_us[members]))
+        listed = ",".join(str(int(k)) for k in keys[members])
+        # Hours spanned bound the rows at the usual hourly polling.
+        hours = (np.minimum(hi_us[members], high) - low) // US_PER_HOUR
+        found = _read_polls(url, conn, f"store_key IN ({listed}) AND ts >= {low} AND ts <= {high}",
+                            small=int(hours.sum()) < SMALL_HOURS)
+        parts.append(cut_to(found, keys[members], lo_us[members], hi_us[members]))
     return PollArrays.joined(parts)
 
 
-def _read_polls(url: str, conn: Connection, where: str) -> PollArrays:
+def _runs(members: I64, lo_us: I64) -> list[I64]:
+    """`members` (sorted by their ranges' starts `lo_us`) in runs of at most KEY_CHUNK
+    whose starts lie within RUN_DAYS of the run's first."""
+    runs: list[I64] = []
+    first = 0
+    while first < len(members):
+        end = int(np.searchsorted(lo_us, lo_us[first] + RUN_DAYS * US_PER_DAY, side="right"))
+        end = min(end, first + KEY_CHUNK)
+        runs.append(members[first:end])
+        first = end
+    return runs
+
+
+def _union(lo: I64, hi: I64) -> list[tuple[int, int]]:
+    """The ranges [lo[i], hi[i]] merged where they overlap."""
+    merged: list[tuple[int, int]] = []
+    for low, high in sorted(set(zip(lo.tolist(), hi.tolist(), strict=True))):
+        if merged and low <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
+        else:
+            merged.append((low, high))
+    return merged
+
+
+def _read_polls(url: str, conn: Connection, where: str, small: bool = False) -> PollArrays:
     sql = f"SELECT store_key, ts, active FROM polls WHERE {where}"
-    cols = read_columns(url, conn, sql, ["store_key", "ts", "active"])
+    cols = read_columns(url, conn, sql, ["store_key", "ts", "active"], small=small)
     return PollArrays(int_column(cols, "store_key"), int_column(cols, "ts"),
                       bool_column(cols, "active"))
 
 
 def cut_to(found: PollArrays, keys: I64, lo_us: I64, hi_us: I64) -> PollArrays:
-    """The polls of `found` within their store's range (stores not in `keys`: none)."""
-    if len(found) == 0:
-        return found
+    """The polls of `found` within one of their store's ranges (a store may have
+    several: a period's first and last dates; stores not in `keys`: none)."""
+    if len(found) == 0 or len(keys) == 0:
+        return PollArrays.empty() if len(keys) == 0 else found
     size = int(max(keys.max(), found.store_key.max())) + 1
-    low = np.full(size, NEVER, dtype=np.int64)
-    high = np.full(size, -NEVER, dtype=np.int64)
-    low[keys], high[keys] = lo_us, hi_us
-    inside = (found.ts >= low[found.store_key]) & (found.ts <= high[found.store_key])
+    order = np.argsort(keys, kind="stable")
+    ranked = keys[order]
+    # The n-th range of each store goes in layer n: within a layer keys are unique.
+    layer_of = np.arange(len(ranked)) - np.searchsorted(ranked, ranked)
+    inside = np.zeros(len(found), dtype=bool)
+    for layer in range(int(layer_of.max()) + 1):
+        chosen = order[layer_of == layer]
+        low = np.full(size, NEVER, dtype=np.int64)
+        high = np.full(size, -NEVER, dtype=np.int64)
+        low[keys[chosen]], high[keys[chosen]] = lo_us[chosen], hi_us[chosen]
+        inside |= (found.ts >= low[found.store_key]) & (found.ts <= high[found.store_key])
     if inside.all():
         return found  # a first load's polls: no copy of millions of rows
     return PollArrays(found.store_key[inside], found.ts[inside], found.active[inside])

@@ -169,6 +169,8 @@ store_days = Table(
     Column("first_poll_us", BigInteger, nullable=False),
     Column("last_poll_us", BigInteger, nullable=False),
     PrimaryKeyConstraint("store_key", "local_date", name="pk_store_days"),
+    # Ranges of dates across the fleet: a load's upkeep, a period's history.
+    Index("ix_store_days_date", "local_date"),
     mysql_engine="InnoDB",
     sqlite_with_rowid=False,
     mysql_charset="utf8mb4",
