@@ -30,7 +30,7 @@ from storemon_core.db.database import READ_ATTEMPTS, Database
 from storemon_core.db.day_totals import Windows, engine_days, kept_rows
 from storemon_core.db.partitions import EVERY_STORE
 from storemon_core.db.poll_arrays import PollArrays, day_us, polls_in_ranges
-from storemon_core.db.reads import _quiet_stores_newest, _store_names
+from storemon_core.db.reads import _categorical_ids, _quiet_stores_newest, _store_names
 from storemon_core.engine.history import History, daily_frame, history, period_frame
 from storemon_core.engine.period import Period, dates_of, period_of
 from storemon_core.frames import Inputs
@@ -41,8 +41,6 @@ from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR, Progress
 _EAST_US = 15 * US_PER_HOUR
 _WEST_US = 13 * US_PER_HOUR
 _SUMMED = ["business_us", "uptime_us", "downtime_us", "unobserved_us", "polls"]
-# Kept rows are found by store_key * _DATE_SPAN + local_date (dates stay below it).
-_DATE_SPAN = 10_000_000
 
 
 def period_range_us(period: Period) -> tuple[int, int]:
@@ -145,9 +143,61 @@ def _kept_days(url: str, conn: Connection, period: Period,
     found = PollArrays.joined([found, PollArrays(*older)])
     if progress:
         progress(0.6, f"computing the edge dates of {len(good):,} stores")
-    window = Windows.every(every, first_day, last_day)
-    days = engine_days(url, conn, found, window, as_of_us, names)
-    return _with_kept_interior(days, kept, edges)
+    return _assembled(url, conn, found, kept, edges, np.sort(good), np.sort(whole),
+                      (first_day, last_day), as_of_us, names)
+
+
+def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame,
+               edges: _Edges, good: I64, whole: I64, dates: tuple[int, int], as_of_us: int,
+               names: dict[int, str]) -> pd.DataFrame:
+    """Every store's day totals of the period: a good store's first dates (to its
+    first polled one) computed over a window ending at its second polled date,
+    its last dates over one starting at its second-to-last, its interior from
+    kept rows; the other stores computed over the whole period.
+
+    A date before a window's last in-hours poll is the same in any window with a
+    later end, and one after its first in-hours poll the same in any with an
+    earlier start (engine.history.day_totals), so each edge is computed over
+    a few dates, not the period's."""
+    first_day, last_day = dates
+    parts: list[pd.DataFrame] = []
+    if len(good):
+        edge_polls = found.mask(edges.good[found.store_key])
+        head = engine_days(url, conn, edge_polls, Windows(
+            good, np.full(len(good), first_day), edges.second[good]), as_of_us, names)
+        tail = engine_days(url, conn, edge_polls, Windows(
+            good, edges.second_last[good], np.full(len(good), last_day)), as_of_us, names)
+        parts += [_dates_where(head, head["local_date"].to_numpy()
+                               <= edges.first[head["store_key"].to_numpy()]),
+                  _dates_where(tail, tail["local_date"].to_numpy()
+                               >= edges.last[tail["store_key"].to_numpy()]),
+                  _kept_interior(kept, edges)]
+    if len(whole):
+        parts.append(engine_days(url, conn, found.mask(~edges.good[found.store_key]),
+                                 Windows.every(whole, first_day, last_day), as_of_us, names))
+    if not parts:
+        return engine_days(url, conn, found, Windows.every(whole, first_day, last_day),
+                           as_of_us, names)
+    days = pd.concat(parts, ignore_index=True)
+    # The parts name their own stores each: one set of names for them all.
+    days["store_id"] = _categorical_ids(days["store_key"].to_numpy(), names) if len(days) \
+        else days["store_id"]
+    return days
+
+
+def _dates_where(days: pd.DataFrame, chosen: npt.NDArray[np.bool_]) -> pd.DataFrame:
+    rows: pd.DataFrame = days.loc[chosen, ["store_key", "local_date", "date", *_SUMMED]]
+    return rows
+
+
+def _kept_interior(kept: pd.DataFrame, edges: _Edges) -> pd.DataFrame:
+    """The kept rows strictly between each good store's first and last polled date."""
+    keys, dates = kept["store_key"].to_numpy(), kept["local_date"].to_numpy()
+    inside = edges.good[keys] & (dates > edges.first[keys]) & (dates < edges.last[keys])
+    rows: pd.DataFrame = kept.loc[inside, ["store_key", "local_date", *_SUMMED]]
+    rows.insert(2, "date", pd.Series(
+        (rows["local_date"].to_numpy() * 86_400).astype("datetime64[s]"), index=rows.index))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -181,18 +231,3 @@ def _edges(kept: pd.DataFrame, as_of_us: int, size: int) -> _Edges:
     interior = np.bincount(keys[inside], minlength=size)
     good = (count >= 2) & (interior == last - first - 1)
     return _Edges(good, first, second, second_last, last)
-
-
-def _with_kept_interior(days: pd.DataFrame, kept: pd.DataFrame, edges: _Edges) -> pd.DataFrame:
-    """The engine's rows with the interior dates' numbers taken from kept rows."""
-    keys = days["store_key"].to_numpy()
-    dates = days["local_date"].to_numpy()
-    interior = edges.good[keys] & (dates > edges.first[keys]) & (dates < edges.last[keys])
-    code = kept["store_key"].to_numpy() * _DATE_SPAN + kept["local_date"].to_numpy()
-    wanted = keys[interior] * _DATE_SPAN + dates[interior]
-    at = np.searchsorted(code, wanted)  # every interior date is kept (see _edges)
-    for column in _SUMMED:
-        values = days[column].to_numpy(dtype=np.int64).copy()
-        values[interior] = kept[column].to_numpy()[at]
-        days[column] = values
-    return days
