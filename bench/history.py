@@ -18,6 +18,7 @@ server), dropped at the end unless --keep is given; then one step can be run aga
 on its own with `bench/history.py STEP DIR`.
 
     PYTHONPATH=. .venv/bin/python bench/history.py [--stores 14000] [--days 90] [--keep]
+        [--buffer-pool-mb 2048]
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ def _server(statement: str) -> None:
     try:
         with engine.begin() as conn:
             conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def _buffer_pool_mb() -> int:
+    engine = create_engine(make_url(bench_url()).set(database=""))
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT @@innodb_buffer_pool_size")).scalar_one()) >> 20
     finally:
         engine.dispose()
 
@@ -204,7 +214,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true",
                         help="keep the generated files and the database, to rerun steps by hand")
+    parser.add_argument("--buffer-pool-mb", type=int,
+                        help="set the server's InnoDB buffer pool for the run (restored after): "
+                             "an append is disk-bound when the pool cannot hold its pages")
     args = parser.parse_args()
+    pool_before = _buffer_pool_mb()
+    if args.buffer_pool_mb:
+        _server(f"SET GLOBAL innodb_buffer_pool_size = {args.buffer_pool_mb << 20}")
     me = Path(__file__)
     directory = Path(tempfile.mkdtemp(prefix="storemon-history-db-bench-"))
     results = {}
@@ -224,6 +240,9 @@ def main() -> int:
         print("trends ...", file=sys.stderr, flush=True)
         results["trends"] = run_step(me, ["trends", str(directory)])
     finally:
+        pool_used = _buffer_pool_mb()
+        if args.buffer_pool_mb:
+            _server(f"SET GLOBAL innodb_buffer_pool_size = {pool_before << 20}")
         if args.keep:
             shown = make_url(bench_url()).render_as_string(hide_password=True)
             print(f"kept: {directory} and {shown}; run one step again with "
@@ -236,7 +255,8 @@ def main() -> int:
     print(f"{made.values['stores']:,} stores, {made.values['polls']:,} polls; period "
           f"{kept['first']} … {kept['last']}: {kept['rows']:,} daily rows, "
           f"{results['load'].values['kept_rows']:,} kept rows")
-    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores = busy at 2)")
+    print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores = busy at 2); "
+          f"InnoDB buffer pool {pool_used:,} MB")
     same = kept["digest"] == results["direct"].values["digest"]
     same_after = results["after"].values["digest"] == results["after direct"].values["digest"]
     print(f"kept == direct: {same}; after the append: {same_after}")
