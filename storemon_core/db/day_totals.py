@@ -60,7 +60,8 @@ RECENT_DAYS = 4
 _PLANNED = ["store_key", "local_date", "first_poll_us", "last_poll_us"]
 # Keys listed in one query when the index serves each key's rows.
 KEY_LIST = 20_000
-# Windows starting within this many days of the latest start are computed together.
+# Windows starting and ending within this many days of most stores' are computed
+# together.
 ALIKE_DAYS = 3
 
 
@@ -71,7 +72,11 @@ def kept_rows(url: str, conn: Connection, where: str,
     sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where}"
     cols = read_columns(url, conn, sql, columns)
     frame = pd.DataFrame({name: int_column(cols, name) for name in columns})
-    order = np.lexsort((frame["local_date"].to_numpy(), frame["store_key"].to_numpy()))
+    keys, dates = frame["store_key"].to_numpy(), frame["local_date"].to_numpy()
+    step = np.diff(keys)
+    if np.all((step > 0) | ((step == 0) & (np.diff(dates) > 0))):
+        return frame  # a scan of the primary key gives them in order already
+    order = np.lexsort((dates, keys))
     return frame.iloc[order].reset_index(drop=True)
 
 
@@ -91,7 +96,8 @@ class Replaced:
 
 def engine_days(url: str, conn: Connection, found: PollArrays, window: Windows,
                 as_of_us: int, names: dict[int, str] | None = None,
-                replaced: Replaced | None = None) -> pd.DataFrame:
+                replaced: Replaced | None = None,
+                stored: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The engine's day totals of the stores in `found` (sorted) over the local dates
     of their `window`, with their keys (`store_key`) and dates (`local_date`).
 
@@ -99,17 +105,17 @@ def engine_days(url: str, conn: Connection, found: PollArrays, window: Windows,
     the dates its stores' windows span. Stores are named by their keys unless
     `names` are given: the rows go back to the database by key, and text order
     does not matter there."""
-    hours = _hours_frame(url, conn, "business_hours h")
-    zones = _zones_frame(url, conn, "timezones h")
-    if replaced is not None:
-        hours = replaced.over(hours, replaced.business_hours)
-        zones = replaced.over(zones, replaced.timezones)
+    hours, zones = stored or stored_hours(url, conn, replaced)
     stores = np.unique(found.store_key)
     name_of = names or {int(k): str(int(k)) for k in stores}
     first, last = window.of(stores)
     # A slice is computed over every date any of its stores needs: stores whose
-    # windows start long before the others' (polled rarely) go in slices of their own.
-    alike = first >= first.max(initial=0) - ALIKE_DAYS
+    # windows start or end far from most stores' (those polled rarely) go in
+    # slices of their own.
+    alike = np.ones(len(stores), dtype=bool)
+    if len(stores):
+        alike = ((np.abs(first - np.median(first)) <= ALIKE_DAYS)
+                 & (np.abs(last - np.median(last)) <= ALIKE_DAYS))
     parts = []
     for group in (alike, ~alike):
         if not group.any():
@@ -130,6 +136,17 @@ def engine_days(url: str, conn: Connection, found: PollArrays, window: Windows,
     # Each slice names only its own stores: one set of names for them all.
     days["store_id"] = _categorical_ids(days["store_key"].to_numpy(), name_of)
     return days
+
+
+def stored_hours(url: str, conn: Connection,
+                 replaced: Replaced | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every store's business hours and zone, keyed by store, as a load leaves them."""
+    hours = _hours_frame(url, conn, "business_hours h")
+    zones = _zones_frame(url, conn, "timezones h")
+    if replaced is not None:
+        hours = replaced.over(hours, replaced.business_hours)
+        zones = replaced.over(zones, replaced.timezones)
+    return hours, zones
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,9 @@ import pandas as pd
 from sqlalchemy import Connection
 
 from storemon_core.db.database import READ_ATTEMPTS, Database
-from storemon_core.db.day_totals import Windows, engine_days, kept_rows
+from storemon_core.db.day_totals import Windows, engine_days, kept_rows, stored_hours
 from storemon_core.db.partitions import EVERY_STORE
-from storemon_core.db.poll_arrays import PollArrays, day_us, polls_in_ranges
+from storemon_core.db.poll_arrays import PollArrays, polls_in_ranges
 from storemon_core.db.reads import _categorical_ids, _quiet_stores_newest, _store_names
 from storemon_core.engine.history import History, daily_frame, history, period_frame
 from storemon_core.engine.period import Period, dates_of, period_of
@@ -124,9 +124,12 @@ def _kept_days(url: str, conn: Connection, period: Period,
     edges = _edges(kept, as_of_us, int(every.max(initial=0)) + 1)
     good = every[edges.good[every]]
     whole = every[~edges.good[every]]
+    # A good store's first dates end before the first in-hours poll of its second
+    # polled date, its last ones start after the last of its second-to-last: time
+    # before (after) a poll depends on no later (earlier) poll, so those are read.
     start_lo = np.full(len(good), start_us, dtype=np.int64)
-    after_start = np.minimum(day_us(edges.second[good])[1], end_us)
-    before_end = day_us(edges.second_last[good])[0]
+    after_start = np.minimum(edges.second_opens_us[good], end_us)
+    before_end = edges.second_last_closes_us[good]
     end_hi = np.full(len(good), end_us, dtype=np.int64)
     if progress:
         progress(0.3, "reading the edge dates' polls")
@@ -160,24 +163,26 @@ def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame
     earlier start (engine.history.day_totals), so each edge is computed over
     a few dates, not the period's."""
     first_day, last_day = dates
+    stored = stored_hours(url, conn)
     parts: list[pd.DataFrame] = []
     if len(good):
         edge_polls = found.mask(edges.good[found.store_key])
-        head = engine_days(url, conn, edge_polls, Windows(
-            good, np.full(len(good), first_day), edges.second[good]), as_of_us, names)
-        tail = engine_days(url, conn, edge_polls, Windows(
-            good, edges.second_last[good], np.full(len(good), last_day)), as_of_us, names)
-        parts += [_dates_where(head, head["local_date"].to_numpy()
-                               <= edges.first[head["store_key"].to_numpy()]),
-                  _dates_where(tail, tail["local_date"].to_numpy()
-                               >= edges.last[tail["store_key"].to_numpy()]),
+        head = Windows(good, np.full(len(good), first_day), edges.second[good])
+        tail = Windows(good, edges.second_last[good], np.full(len(good), last_day))
+        head_days = engine_days(url, conn, edge_polls, head, as_of_us, names, stored=stored)
+        tail_days = engine_days(url, conn, edge_polls, tail, as_of_us, names, stored=stored)
+        parts += [_dates_where(head_days, head_days["local_date"].to_numpy()
+                               <= edges.first[head_days["store_key"].to_numpy()]),
+                  _dates_where(tail_days, tail_days["local_date"].to_numpy()
+                               >= edges.last[tail_days["store_key"].to_numpy()]),
                   _kept_interior(kept, edges)]
     if len(whole):
         parts.append(engine_days(url, conn, found.mask(~edges.good[found.store_key]),
-                                 Windows.every(whole, first_day, last_day), as_of_us, names))
+                                 Windows.every(whole, first_day, last_day), as_of_us, names,
+                                 stored=stored))
     if not parts:
         return engine_days(url, conn, found, Windows.every(whole, first_day, last_day),
-                           as_of_us, names)
+                           as_of_us, names, stored=stored)
     days = pd.concat(parts, ignore_index=True)
     # The parts name their own stores each: one set of names for them all.
     days["store_id"] = _categorical_ids(days["store_key"].to_numpy(), names) if len(days) \
@@ -210,6 +215,8 @@ class _Edges:
     second: I64
     second_last: I64
     last: I64
+    second_opens_us: I64  # the first in-hours poll of the second polled date
+    second_last_closes_us: I64  # the last in-hours poll of the second-to-last
 
 
 def _edges(kept: pd.DataFrame, as_of_us: int, size: int) -> _Edges:
@@ -217,17 +224,22 @@ def _edges(kept: pd.DataFrame, as_of_us: int, size: int) -> _Edges:
     dates = kept["local_date"].to_numpy()
     polled = (kept["polls"].to_numpy() > 0) & (kept["first_poll_us"].to_numpy() <= as_of_us)
     p_keys, p_dates = keys[polled], dates[polled]  # sorted by store, then date
+    opens = kept["first_poll_us"].to_numpy()[polled]
+    closes = kept["last_poll_us"].to_numpy()[polled]
     first = np.zeros(size, dtype=np.int64)
     second, second_last, last = first.copy(), first.copy(), first.copy()
+    second_opens, second_last_closes = first.copy(), first.copy()
     count = np.bincount(p_keys, minlength=size)
     if len(p_keys):
         starts = np.flatnonzero(np.r_[True, p_keys[1:] != p_keys[:-1]])
         ends = np.r_[starts[1:], len(p_keys)]
         owner = p_keys[starts]
         first[owner], last[owner] = p_dates[starts], p_dates[ends - 1]
-        second[owner] = p_dates[np.minimum(starts + 1, ends - 1)]
-        second_last[owner] = p_dates[np.maximum(ends - 2, starts)]
+        at_second, at_second_last = np.minimum(starts + 1, ends - 1), np.maximum(ends - 2, starts)
+        second[owner], second_opens[owner] = p_dates[at_second], opens[at_second]
+        second_last[owner] = p_dates[at_second_last]
+        second_last_closes[owner] = closes[at_second_last]
     inside = (dates > first[keys]) & (dates < last[keys])
     interior = np.bincount(keys[inside], minlength=size)
     good = (count >= 2) & (interior == last - first - 1)
-    return _Edges(good, first, second, second_last, last)
+    return _Edges(good, first, second, second_last, last, second_opens, second_last_closes)
