@@ -19,7 +19,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from storemon_core import config
 from storemon_core.db import Database, DataSummary, open_database
 from storemon_core.db.freshness import Freshness, freshness
-from storemon_core.db.history import read_history
+from storemon_core.db.history import read_history, read_store_history
 from storemon_core.engine.history import History
 from storemon_core.exports import InputError
 from storemon_core.frames import Inputs
@@ -161,6 +161,13 @@ def set_params(params: dict[str, str], owned: tuple[str, ...]) -> None:
 def period_history(first: date, last: date, version: str) -> History:
     del version  # part of the cache key only
     return read_history(database(), first, last)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def store_period_days(store_id: str, first: date, last: date, version: str) -> pd.DataFrame:
+    """One store's daily rows of the period: its own polls, not the fleet's history."""
+    del version  # part of the cache key only
+    return read_store_history(database(), store_id, first, last).daily
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -8,8 +8,8 @@ from pages._common import (
     data_version,
     day_columns,
     newest_poll,
-    period_history,
     search_store_ids,
+    store_period_days,
     store_week,
 )
 from pages._view import fleet_view, say_what_is_shown
@@ -158,7 +158,7 @@ for name, value in [("first", None), ("last", None),
     else:
         st.query_params[name] = value
 days = store_days.store_days(
-    period_history(period_choice.first, period_choice.last, version).daily,
+    store_period_days(store_id, period_choice.first, period_choice.last, version),
     store_id, timeline.timezone, newest)
 st.caption(
     f"Local dates {period_choice.first:%Y-%m-%d} … {period_choice.last:%Y-%m-%d} in "

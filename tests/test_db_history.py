@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from storemon_core.db import Database, day_totals, poll_arrays
-from storemon_core.db.history import read_history
+from storemon_core.db.history import read_history, read_store_history
 from storemon_core.db.poll_arrays import PollArrays, cut_to, store_slices
 from storemon_core.engine.history import history
 from storemon_core.engine.period import PeriodError
@@ -79,6 +79,22 @@ def test_slices_of_stores_change_nothing(
     assert _csvs(read_history(db, first, last)) == _csvs(expected)
     assert len(computed) > 1
     assert _csvs(read_history(db, first, last, kept=False)) == _csvs(expected)
+
+
+def test_one_stores_history_is_its_rows_of_the_fleets(
+    db: Database, export_inputs: Inputs
+) -> None:
+    db.load(export_inputs)
+    newest = export_inputs.polls["timestamp_utc"].max()
+    first, last = (newest - pd.Timedelta(days=8)).date(), newest.date()
+    fleet = read_history(db, first, last).daily
+    # Every store, the one whose polls all predate the period among them.
+    for store_id in sorted(set(map(str, export_inputs.polls["store_id"]))):
+        mine = read_store_history(db, store_id, first, last).daily
+        expected = fleet[fleet["store_id"] == store_id].reset_index(drop=True)
+        assert len(mine) > 0
+        assert daily_csv(mine) == daily_csv(expected)
+    assert read_store_history(db, "no-such-store", first, last).daily.empty
 
 
 def test_history_errors_and_empty_database(db: Database) -> None:

@@ -29,6 +29,7 @@ from storemon_core.db.reads import (
     matching_store_ids,
     rejected_frame,
     store_inputs_at,
+    store_inputs_between,
     summary_of,
     timestamp_to_us,
     us_to_timestamp,
@@ -189,6 +190,12 @@ class Database:
     def _read_between(self, start_us: int, end_us: int, categorical_ids: bool) -> Inputs:
         with self.read() as conn:
             return inputs_between(self.url, conn, start_us, end_us, categorical_ids)
+
+    def store_inputs_between(self, store_id: str, start_us: int, end_us: int) -> Inputs:
+        """read_inputs_between for one store."""
+        self.create_schema()
+        with self.read() as conn:
+            return store_inputs_between(self.url, conn, store_id, start_us, end_us)
 
     def store_inputs(self, store_id: str, as_of: Any = None) -> Inputs:
         """read_inputs for one store: what its timeline needs."""

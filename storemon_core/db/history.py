@@ -94,6 +94,21 @@ def read_history(
                    period.first, period.last, period.as_of, progress)
 
 
+def read_store_history(
+    db: Database, store_id: str, first: str | date, last: str | date,
+    as_of: str | datetime | pd.Timestamp | None = None,
+) -> History:
+    """One store's period, as read_history gives it, from that store's polls alone."""
+    period = resolve_period(db, first, last, as_of)
+    if period is None:
+        nothing = Inputs()
+        return history(nothing.polls, nothing.business_hours, nothing.timezones, first, last)
+    start_us, end_us = period_range_us(period)
+    inputs = db.store_inputs_between(store_id, start_us, end_us)
+    return history(inputs.polls, inputs.business_hours, inputs.timezones,
+                   period.first, period.last, period.as_of)
+
+
 def kept_history_days(db: Database, period: Period,
                       progress: Progress | None = None) -> pd.DataFrame:
     """The period's day totals from kept rows and the edge dates' raw polls."""

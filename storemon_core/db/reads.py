@@ -97,10 +97,6 @@ def inputs_between(
 
 def store_inputs_at(url: str, conn: Connection, store_id: str, as_of: Any) -> Inputs:
     """inputs_at for one store: what its timeline needs."""
-    key = conn.execute(select(stores.c.id).where(stores.c.store_id == store_id)).scalar()
-    if key is None:
-        return Inputs()
-    key = int(key)
     if as_of is None:
         top = conn.execute(select(func.max(polls.c.ts))).scalar()
         if top is None:
@@ -108,16 +104,26 @@ def store_inputs_at(url: str, conn: Connection, store_id: str, as_of: Any) -> In
         as_of_us = int(top)
     else:
         as_of_us = timestamp_to_us(as_of)
-    start_us = as_of_us - US_PER_WEEK
+    return store_inputs_between(url, conn, store_id, as_of_us - US_PER_WEEK, as_of_us)
+
+
+def store_inputs_between(url: str, conn: Connection, store_id: str, start_us: int,
+                         end_us: int) -> Inputs:
+    """inputs_between for one store: its polls of [start, end] (or its newest earlier
+    one when it has none there), its hours and its zone."""
+    key = conn.execute(select(stores.c.id).where(stores.c.store_id == store_id)).scalar()
+    if key is None:
+        return Inputs()
+    key = int(key)
     rows = conn.execute(
         select(polls.c.ts, polls.c.active)
-        .where(polls.c.store_key == key, polls.c.ts >= start_us, polls.c.ts <= as_of_us)
+        .where(polls.c.store_key == key, polls.c.ts >= start_us, polls.c.ts <= end_us)
         .order_by(polls.c.ts)
     ).all()
     if not rows:
         rows = conn.execute(
             select(polls.c.ts, polls.c.active)
-            .where(polls.c.store_key == key, polls.c.ts <= as_of_us)
+            .where(polls.c.store_key == key, polls.c.ts < start_us)
             .order_by(polls.c.ts.desc())
             .limit(1)
         ).all()
