@@ -33,6 +33,7 @@ from storemon_core.db.poll_arrays import PollArrays, polls_in_ranges
 from storemon_core.db.reads import _categorical_ids, _quiet_stores_newest, _store_names
 from storemon_core.engine.history import History, daily_frame, history, period_frame
 from storemon_core.engine.period import Period, dates_of, period_of
+from storemon_core.engine.zones import local_midnights
 from storemon_core.frames import Inputs
 from storemon_core.instants import as_utc_instant, microseconds
 from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR, Progress
@@ -141,11 +142,14 @@ def _kept_days(url: str, conn: Connection, period: Period,
     whole = every[~edges.good[every]]
     # A good store's first dates end before the first in-hours poll of its second
     # polled date, its last ones start after the last of its second-to-last: time
-    # before (after) a poll depends on no later (earlier) poll, so those are read.
-    start_lo = np.full(len(good), start_us, dtype=np.int64)
+    # before (after) a poll depends on no later (earlier) poll, so those are read,
+    # from its own window's start to its end (the rule counts no poll outside).
+    stored = stored_hours(url, conn)
+    window_start, window_end = _windows_of(good, stored[1], first_day, last_day)
+    start_lo = np.maximum(window_start, start_us)
     after_start = np.minimum(edges.second_opens_us[good], end_us)
     before_end = edges.second_last_closes_us[good]
-    end_hi = np.full(len(good), end_us, dtype=np.int64)
+    end_hi = np.minimum(window_end, end_us)
     if progress:
         progress(0.3, "reading the edge dates' polls")
     found = polls_in_ranges(
@@ -162,12 +166,24 @@ def _kept_days(url: str, conn: Connection, period: Period,
     if progress:
         progress(0.6, f"computing the edge dates of {len(good):,} stores")
     return _assembled(url, conn, found, kept, edges, np.sort(good), np.sort(whole),
-                      (first_day, last_day), as_of_us, names)
+                      (first_day, last_day), as_of_us, names, stored)
+
+
+def _windows_of(keys: I64, zones: pd.DataFrame, first_day: int, last_day: int
+                ) -> tuple[I64, I64]:
+    """The UTC instants the stores `keys`' windows of local dates first … last start
+    and end at, in their zones (a store without one: the assumed zone)."""
+    size = int(max(keys.max(initial=0), zones["store_key"].max() if len(zones) else 0)) + 1
+    zone_of = np.full(size, "", dtype=object)
+    zone_of[zones["store_key"].to_numpy()] = zones["timezone_str"].to_numpy(dtype=object)
+    midnights = local_midnights(zone_of[keys], np.array([first_day, last_day + 1]))
+    return midnights[:, 0], midnights[:, 1]
 
 
 def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame,
                edges: _Edges, good: I64, whole: I64, dates: tuple[int, int], as_of_us: int,
-               names: dict[int, str]) -> pd.DataFrame:
+               names: dict[int, str], stored: tuple[pd.DataFrame, pd.DataFrame]
+               ) -> pd.DataFrame:
     """Every store's day totals of the period: a good store's first dates (to its
     first polled one) computed over a window ending at its second polled date,
     its last dates over one starting at its second-to-last, its interior from
@@ -178,7 +194,6 @@ def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame
     earlier start (engine.history.day_totals), so each edge is computed over
     a few dates, not the period's."""
     first_day, last_day = dates
-    stored = stored_hours(url, conn)
     parts: list[pd.DataFrame] = []
     if len(good):
         edge_polls = found.mask(edges.good[found.store_key])
