@@ -66,10 +66,11 @@ def _buffer_pool_mb() -> int:
         engine.dispose()
 
 
-def _settled(most_seconds: float = 300.0) -> float:
-    """Wait until the server has written back the load's pages (few dirty pages
-    left), so that the steps after it measure reads, not the load's tail; returns
-    how long that took."""
+def _settled(most_seconds: float = 90.0) -> float:
+    """Wait until the server has written back most of the load's pages (or for at
+    most `most_seconds`: a server flushing at its configured I/O capacity can take
+    many minutes), so that the steps after it measure reads rather than the load's
+    tail; returns how long that took."""
     engine = create_engine(make_url(bench_url()).set(database=""))
     start = time.perf_counter()
     try:
