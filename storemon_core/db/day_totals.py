@@ -34,6 +34,7 @@ from storemon_core.db.poll_arrays import (
     PollArrays,
     cut_to,
     day_us,
+    in_key_order,
     polls_in_ranges,
     store_slices,
 )
@@ -73,8 +74,7 @@ def kept_rows(url: str, conn: Connection, where: str,
     cols = read_columns(url, conn, sql, columns)
     frame = pd.DataFrame({name: int_column(cols, name) for name in columns})
     keys, dates = frame["store_key"].to_numpy(), frame["local_date"].to_numpy()
-    step = np.diff(keys)
-    if np.all((step > 0) | ((step == 0) & (np.diff(dates) > 0))):
+    if in_key_order(keys, dates):
         return frame  # a scan of the primary key gives them in order already
     order = np.lexsort((dates, keys))
     return frame.iloc[order].reset_index(drop=True)
@@ -120,12 +120,15 @@ def engine_days(url: str, conn: Connection, found: PollArrays, window: Windows,
     for group in (alike, ~alike):
         if not group.any():
             continue
-        polls = found if group.all() else found.mask(np.isin(found.store_key, stores[group]))
+        polls = found if group.all() else found.rows(np.isin(found.store_key, stores[group]))
         for rows in store_slices(polls, (last - first + 1)[group]):
-            part = polls.part(rows)
+            part = polls.rows(rows)
             keys = np.unique(part.store_key)
             lo, hi = window.of(keys)
-            parts.append(_slice_days(part, int(lo.min()), int(hi.max()), as_of_us, name_of,
+            # The slice's own names: tables of the whole fleet's, per slice, would
+            # cost a fleet of a million stores a million steps each.
+            mine = {int(k): name_of[int(k)] for k in keys}
+            parts.append(_slice_days(part, int(lo.min()), int(hi.max()), as_of_us, mine,
                                      hours[hours["store_key"].isin(keys)],
                                      zones[zones["store_key"].isin(keys)]))
     if len(parts) == 1:

@@ -196,7 +196,7 @@ def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame
     first_day, last_day = dates
     parts: list[pd.DataFrame] = []
     if len(good):
-        edge_polls = found.mask(edges.good[found.store_key])
+        edge_polls = found.rows(edges.good[found.store_key])
         head = Windows(good, np.full(len(good), first_day), edges.second[good])
         tail = Windows(good, edges.second_last[good], np.full(len(good), last_day))
         head_days = engine_days(url, conn, edge_polls, head, as_of_us, names, stored=stored)
@@ -207,7 +207,7 @@ def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame
                                >= edges.last[tail_days["store_key"].to_numpy()]),
                   _kept_interior(kept, edges)]
     if len(whole):
-        parts.append(engine_days(url, conn, found.mask(~edges.good[found.store_key]),
+        parts.append(engine_days(url, conn, found.rows(~edges.good[found.store_key]),
                                  Windows.every(whole, first_day, last_day), as_of_us, names,
                                  stored=stored))
     if not parts:

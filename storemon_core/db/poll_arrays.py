@@ -22,9 +22,6 @@ NEVER = np.iinfo(np.int64).max
 # grow with both, so a first load of a long history, or a long period, is
 # computed a slice of stores at a time and its peak memory stays bounded.
 SLICE_WORK = 2_000_000
-# Stores whose own ranges one statement lists (an OR the server checks on every
-# row, and SQLite caps at a depth of 1,000).
-RANGES_PER_QUERY = 200
 # A read spanning fewer store-hours than this is small (columns.read_columns).
 SMALL_HOURS = 5_000
 # A key-listed read's stores start their ranges within this many days of each other.
@@ -47,14 +44,11 @@ class PollArrays:
 
     def is_sorted(self) -> bool:
         """Whether the polls are one per (store, instant), by store, then instant."""
-        step = np.diff(self.store_key)
-        return bool(np.all((step > 0) | ((step == 0) & (np.diff(self.ts) > 0))))
+        return in_key_order(self.store_key, self.ts)
 
-    def mask(self, rows: np.ndarray) -> PollArrays:
-        return PollArrays(self.store_key[rows], self.ts[rows], self.active[rows])
-
-    def part(self, rows: slice) -> PollArrays:
-        return PollArrays(self.store_key[rows], self.ts[rows], self.active[rows])
+    def rows(self, chosen: slice | np.ndarray) -> PollArrays:
+        """The polls at `chosen` (a slice, a mask or indexes)."""
+        return PollArrays(self.store_key[chosen], self.ts[chosen], self.active[chosen])
 
     @staticmethod
     def joined(parts: list[PollArrays]) -> PollArrays:
@@ -75,6 +69,12 @@ class PollArrays:
         first = np.r_[True, (keys[1:] != keys[:-1]) | (times[1:] != times[:-1])]
         starts = np.flatnonzero(first)
         return PollArrays(keys[starts], times[starts], np.logical_and.reduceat(active, starts))
+
+
+def in_key_order(keys: I64, then: I64) -> bool:
+    """Whether rows are sorted by `keys`, then strictly by `then` within a key."""
+    step = np.diff(keys)
+    return bool(np.all((step > 0) | ((step == 0) & (np.diff(then) > 0))))
 
 
 def day_us(days: I64) -> tuple[I64, I64]:
@@ -109,8 +109,9 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
     for members in _runs(rest, lo_us[rest]):
         low, high = int(lo_us[members].min()), int(hi_us[members].max())
         listed = ",".join(str(int(k)) for k in keys[members])
-        # Hours spanned bound the rows at the usual hourly polling.
-        hours = (np.minimum(hi_us[members], high) - low) // US_PER_HOUR
+        # Hours spanned bound the rows at the usual hourly polling (in floats: a
+        # store read whole spans the whole int64 range).
+        hours = (hi_us[members].astype(float) - low) / US_PER_HOUR
         found = _read_polls(url, conn, f"store_key IN ({listed}) AND ts >= {low} AND ts <= {high}",
                             small=int(hours.sum()) < SMALL_HOURS)
         parts.append(cut_to(found, keys[members], lo_us[members], hi_us[members]))
@@ -167,7 +168,7 @@ def cut_to(found: PollArrays, keys: I64, lo_us: I64, hi_us: I64) -> PollArrays:
         inside |= (found.ts >= low[found.store_key]) & (found.ts <= high[found.store_key])
     if inside.all():
         return found  # a first load's polls: no copy of millions of rows
-    return PollArrays(found.store_key[inside], found.ts[inside], found.active[inside])
+    return found.rows(inside)
 
 
 def store_slices(found: PollArrays, days: I64, work: int | None = None) -> list[slice]:
