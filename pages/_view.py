@@ -76,7 +76,7 @@ def fleet_view(version: str, with_report: bool = True) -> FleetView | None:
     newest = fresh.newest_poll
     if newest is None:
         return None
-    reports = service().list_reports(50)
+    reports = live.standard_reports(service().list_reports(50))
     chosen = _selector(live.report_choices(reports), live.chosen_report(st.query_params))
     if chosen is not None:
         found = _finished_as_of(chosen, reports)

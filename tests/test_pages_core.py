@@ -15,6 +15,7 @@ from sqlalchemy.exc import OperationalError
 from storemon_core import views
 from storemon_core.db import DataSummary
 from storemon_core.db.errors import DatabaseUnavailable
+from storemon_core.db.freshness import Freshness
 from storemon_core.frames import FileSummary, Inputs
 from storemon_core.instants import InstantError
 from storemon_core.service import ReportStatus
@@ -24,6 +25,7 @@ from storemon_core.views import (
     display,
     failures,
     filters,
+    live,
     overview,
     reports,
     store,
@@ -408,3 +410,28 @@ def test_legends_list_only_what_occurs() -> None:
     daily = pd.DataFrame({"local_date": [pd.Timestamp("2023-01-23").date()],
                           "uptime_hours": [8.0], "downtime_hours": [0.0], "business_hours": [8.0]})
     assert [t.name for t in charts.daily_figure(daily).data] == ["Uptime (h)"]
+
+
+def test_the_live_view_is_a_standard_report_and_a_period_has_its_own() -> None:
+    newest = pd.Timestamp("2024-11-06 12:00", tz="UTC")
+    changed = pd.Timestamp("2024-11-06 12:05", tz="UTC")
+    rows = [  # newest first, as ReportService.list_reports gives them
+        ("period-new", ReportStatus.COMPLETE, newest, changed + pd.Timedelta(seconds=3),
+         date(2024, 10, 8), date(2024, 11, 6)),
+        ("running", ReportStatus.RUNNING, newest, changed + pd.Timedelta(seconds=2), None, None),
+        ("standard", ReportStatus.COMPLETE, newest, changed + pd.Timedelta(seconds=1), None,
+         None),
+        ("period-old", ReportStatus.COMPLETE, newest, changed - pd.Timedelta(minutes=1),
+         date(2024, 9, 8), date(2024, 10, 7)),
+    ]
+    reports = pd.DataFrame(rows, columns=["report_id", "status", "as_of", "requested_at",
+                                          "first", "last"])
+    fresh = Freshness(newest, changed)
+    found = live.live_report(reports, fresh)
+    assert found is not None and found["report_id"] == "standard"
+    assert list(live.standard_reports(reports)["report_id"]) == ["running", "standard"]
+    assert list(live.report_choices(reports)) == ["standard"]
+    period = live.live_report(reports, fresh, (date(2024, 10, 8), date(2024, 11, 6)))
+    assert period is not None and period["report_id"] == "period-new"
+    # Requested before the last change: no longer the live answer for its period.
+    assert live.live_report(reports, fresh, (date(2024, 9, 8), date(2024, 10, 7))) is None

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -69,15 +70,31 @@ def chosen_report(params: Mapping[str, Any]) -> str | None:
     return value if _REPORT_ID.fullmatch(value) else None
 
 
-def live_report(reports: pd.DataFrame, fresh: Freshness) -> pd.Series | None:
+def _of_kind(reports: pd.DataFrame, period: tuple[date, date] | None) -> pd.Series:
+    """Rows of standard reports (period None), or of period reports of exactly `period`."""
+    if period is None:
+        return reports["first"].isna()
+    return (reports["first"] == period[0]) & (reports["last"] == period[1])
+
+
+def standard_reports(reports: pd.DataFrame) -> pd.DataFrame:
+    """The standard reports among ReportService.list_reports rows: the ones with a
+    fleet table (a period report has none)."""
+    result: pd.DataFrame = reports[_of_kind(reports, None)]
+    return result
+
+
+def live_report(reports: pd.DataFrame, fresh: Freshness,
+                period: tuple[date, date] | None = None) -> pd.Series | None:
     """The stored report that is the live view: as of the newest poll and requested
     after the last change to the data; a Complete one first, else one still Running.
+    A standard report, or with `period` (first, last) a period report of those dates.
     `reports` is ReportService.list_reports (newest first)."""
     if reports.empty or fresh.newest_poll is None:
         return None
     as_of = pd.to_datetime(reports["as_of"], utc=True)
     requested = pd.to_datetime(reports["requested_at"], utc=True)
-    current = as_of == fresh.newest_poll
+    current = (as_of == fresh.newest_poll) & _of_kind(reports, period)
     if fresh.last_change_at is not None:
         current &= requested >= fresh.last_change_at
     for status in (ReportStatus.COMPLETE, ReportStatus.RUNNING):
@@ -88,8 +105,9 @@ def live_report(reports: pd.DataFrame, fresh: Freshness) -> pd.Series | None:
 
 
 def report_choices(reports: pd.DataFrame) -> dict[str, str]:
-    """Complete reports (newest first) and how the selector names them."""
-    done = reports[reports["status"] == ReportStatus.COMPLETE]
+    """Complete standard reports (newest first) and how the selector names them; a
+    period report has no fleet table to show."""
+    done = reports[(reports["status"] == ReportStatus.COMPLETE) & _of_kind(reports, None)]
     as_of = pd.to_datetime(done["as_of"], utc=True)
     return {
         str(report_id): f"as of {_utc(stamp)} (report {report_id})"
