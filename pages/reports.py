@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages._common import data_version, follow_report, newest_poll, service
+from storemon_core.engine.period import default_period
 from storemon_core.instants import InstantError
 from storemon_core.service.status import ReportStatus
 from storemon_core.views import live, reports
@@ -22,7 +23,7 @@ else:
                                 key="report_kind") or reports.KINDS[0]
 if newest is not None and kind == reports.KINDS[1]:
     picked = st.date_input("Period: local dates, both included",
-                           value=reports.default_period(newest), max_value=newest.date(),
+                           value=default_period(newest), max_value=newest.date(),
                            key="period_dates", format="YYYY-MM-DD")
     if st.button("Generate period report", type="primary", key="generate_period"):
         try:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -18,6 +18,8 @@ from storemon_core.instants import FIRST_YEAR, LAST_YEAR, as_utc_instant
 # 14,000 stores would fit ten years, but the raw polls of more than a year are
 # gigabytes; longer periods belong to kept day totals.
 MAX_PERIOD_DAYS = 366
+# The period pages and the reports after a load start from: the last 30 local dates.
+DEFAULT_DAYS = 30
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _EPOCH = date(1970, 1, 1)
@@ -85,3 +87,15 @@ def period_of(first: str | date, last: str | date,
         raise PeriodError(f"first ({first_date.isoformat()}) is after the as-of date "
                           f"({stamp.date().isoformat()}, UTC)")
     return Period(first_date, last_date, stamp)
+
+
+def default_period(newest: pd.Timestamp, days: int = DEFAULT_DAYS) -> tuple[date, date]:
+    """The `days` local dates ending on the newest poll's (UTC) date."""
+    last = pd.Timestamp(newest).tz_convert("UTC").date()
+    return last - timedelta(days=days - 1), last
+
+
+def previous_period(first: date, last: date) -> tuple[date, date]:
+    """The period of the same length that ends the day before `first`."""
+    days = (last - first).days + 1
+    return first - timedelta(days=days), first - timedelta(days=1)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from typing import Any
 
 import pandas as pd
@@ -88,12 +88,6 @@ def csv_bytes(state: ReportState | None, second: bool) -> bytes:
         return b""
     text = (state.daily_csv if state.is_period else state.extended_csv) if second else state.csv
     return (text or "").encode()
-
-
-def default_period(newest: pd.Timestamp, days: int = 30) -> tuple[date, date]:
-    """The period offered first: the `days` local dates ending on the newest poll's date."""
-    last = newest.date()
-    return last - timedelta(days=days - 1), last
 
 
 _HISTORY_COLUMNS = [
