@@ -17,7 +17,12 @@ from storemon_core.engine.history import (
     period_frame,
 )
 from storemon_core.engine.period import MAX_PERIOD_DAYS, PeriodError, period_of
-from storemon_core.output.history_csv import daily_csv, period_csv
+from storemon_core.output.history_csv import (
+    daily_csv,
+    period_csv,
+    read_daily_csv,
+    read_period_csv,
+)
 
 
 def hourly(store_id: str, first: str, last: str, status: str = "active") -> list[tuple[str, str,
@@ -255,3 +260,23 @@ def test_csvs_quote_only_ids_that_need_it_and_read_back() -> None:
     assert back["date"].tolist() == ["2024-03-11"] * 2
     assert pd.read_csv(io.StringIO(period_csv(result.totals)))["store_id"].tolist() == [
         "comma,id", "plain"]
+
+
+def test_csvs_read_back_into_the_rows_they_were_written_from() -> None:
+    data = polls(*hourly("comma,id", "2024-03-10 00:00", "2024-03-12 06:00"),
+                 *hourly("007", "2024-03-10 00:00", "2024-03-11 03:00", "inactive"),
+                 ("9", "2024-03-11 06:20", "inactive"))
+    result = history(data, hours(), zones(), "2024-03-10", "2024-03-12")
+    daily, period = daily_csv(result.daily), period_csv(result.totals)
+    daily_back, period_back = read_daily_csv(daily), read_period_csv(period)
+    assert daily_csv(daily_back) == daily and period_csv(period_back) == period
+    assert list(daily_back.dtypes.astype(str)) == list(result.daily.dtypes.astype(str))
+    assert list(period_back.dtypes.astype(str)) == list(result.totals.dtypes.astype(str))
+    assert period_back["store_id"].tolist() == ["007", "9", "comma,id"]  # text, zeros kept
+    # Hours come back as the CSV rounds them.
+    assert (daily_back["uptime"] - result.daily["uptime"]).abs().max() <= 0.005
+    empty = history(polls(), hours(), zones(), "2024-03-11", "2024-03-12")
+    assert read_daily_csv(daily_csv(empty.daily)).empty
+    assert read_period_csv(period_csv(empty.totals)).empty
+    with pytest.raises(ValueError, match="expected the columns"):
+        read_period_csv(daily)

@@ -1,12 +1,16 @@
 """A period's CSVs (docs/formats.md "The period report"): day by day, and one row per store.
 
 Rows are written in the order given: `daily_frame` and `period_frame` (engine)
-give them in the documented order, by store_id as text, then date.
+give them in the documented order, by store_id as text, then date. Reading them
+back gives the engine's columns with the CSVs' rounding, which is what a page that
+shows a stored period report and one that counts the period itself both show.
 """
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from storemon_core.engine.history import DAILY_COLUMNS, PERIOD_COLUMNS
 from storemon_core.output.csv_text import (
@@ -44,3 +48,33 @@ def period_csv(totals: pd.DataFrame) -> str:
     """`store_id,business_hours,uptime,downtime,unobserved,uptime_pct,polls`; uptime_pct is
     empty for a store with neither uptime nor downtime."""
     return _text_columns(totals, PERIOD_COLUMNS)
+
+
+_TYPES = {"store_id": pa.dictionary(pa.int32(), pa.string()), "date": pa.timestamp("s"),
+          "polls": pa.int64()}
+
+
+def _read(text: str, columns: list[str]) -> pd.DataFrame:
+    types = {c: _TYPES.get(c, pa.float64()) for c in columns}
+    table = pa_csv.read_csv(
+        pa.py_buffer(text.encode()),
+        convert_options=pa_csv.ConvertOptions(column_types=types, strings_can_be_null=False),
+    )
+    if table.column_names != columns:
+        raise ValueError(f"expected the columns {columns}, got {table.column_names}")
+    frame: pd.DataFrame = table.to_pandas()
+    return frame
+
+
+def read_daily_csv(text: str) -> pd.DataFrame:
+    """A daily CSV as written by `daily_csv`: DAILY_COLUMNS, store_id categorical, date
+    as midnight datetimes (the engine's types)."""
+    return _read(text, DAILY_COLUMNS)
+
+
+def read_period_csv(text: str) -> pd.DataFrame:
+    """A period CSV as written by `period_csv`: PERIOD_COLUMNS, uptime_pct NaN where
+    empty, store_id as text."""
+    totals = _read(text, PERIOD_COLUMNS)
+    totals["store_id"] = totals["store_id"].astype(str).astype(object)
+    return totals
