@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 
 from storemon_core.config import redact
 from storemon_core.db import Database
+from storemon_core.engine.period import default_period, previous_period
 from storemon_core.frames import Inputs
 from storemon_core.service import ReportService, ReportStatus
 
@@ -39,15 +40,26 @@ def test_dbcreate_loads_appends_and_skips(
     password = make_url(db_url).password
     assert not password or f":{password}@" not in first.stdout
     assert db.summary().polls == unique
-    # The load changed the data, so a report at the newest poll followed it.
+    # The load changed the data, so a report at the newest poll followed it, and the
+    # period reports of Trends' default period and the one before.
     reports = ReportService(db).list_reports(10)
-    assert list(reports["status"]) == [ReportStatus.COMPLETE]
-    assert f"Report {reports['report_id'].iloc[0]}: complete" in first.stdout
+    assert list(reports["status"]) == [ReportStatus.COMPLETE] * 3
+    standard = reports[reports["first"].isna()]
+    assert len(standard) == 1
+    assert f"Report {standard['report_id'].iloc[0]}: complete" in first.stdout
+    newest = db.newest_poll()
+    assert newest is not None
+    current = default_period(newest)
+    periods = reports[reports["first"].notna()]
+    assert set(zip(periods["first"], periods["last"], strict=True)) == {
+        current, previous_period(*current)}
+    for report_id, period_first in zip(periods["report_id"], periods["first"], strict=True):
+        assert f"Report {report_id} {period_first:%Y-%m-%d} … " in first.stdout
 
     again = dbcreate("--url", db_url, "--status", str(export_dir / "store_status.csv"), "--append")
     assert again.returncode == 0, again.stderr
     assert "0 new polls" in again.stdout
-    assert len(ReportService(db).list_reports(10)) == 1  # nothing new, no report
+    assert len(ReportService(db).list_reports(10)) == 3  # nothing new, no report
 
     skipped = dbcreate("--url", db_url, "--data-dir", str(export_dir), "--if-empty")
     assert skipped.returncode == 0 and "nothing loaded" in skipped.stdout

@@ -218,7 +218,9 @@ def test_sample_data_button_fills_an_empty_database(empty_db: str) -> None:
     said = " ".join(s.value for s in at.success).replace("\\", "")
     assert "new polls of" in said and "A report as of the newest poll is being made" in said
     reports = get_service(empty_db).list_reports(5)
-    assert len(reports) == 1 and reports["report_id"].iloc[0] in said
+    standard = reports[reports["first"].isna()]
+    assert len(reports) == 3 and len(standard) == 1  # and Trends' two periods
+    assert standard["report_id"].iloc[0] in said and "period reports" in said
     assert not _keys(at) & {"load_sample"}
 
 

@@ -127,28 +127,36 @@ def load_files(
 
 
 def report_after(url: str, stats: LoadStats, out: TextIO, err: TextIO) -> int:
-    """The report that follows a load that changed the data (STOREMON_AUTO_REPORT),
-    waited for here: the process ends with the load, and so would its report."""
+    """The reports that follow a load that changed the data (STOREMON_AUTO_REPORT),
+    waited for here: the process ends with the load, and so would its reports."""
     from storemon_core.db import Database
     from storemon_core.service import ReportService, ReportStatus, autoreport
 
     db = Database(url)
     service = ReportService(db)
+    failed = False
     try:
-        report_id = autoreport.report_after_load(service, stats)
-        if report_id is None:
+        after = autoreport.reports_after_load(service, stats)
+        if after is None:
             return EXIT_OK
-        print(f"Report {report_id} as of the newest poll: running", file=out, flush=True)
-        state = service.wait(report_id)
+        print(f"Report {after.report_id} as of the newest poll: running", file=out, flush=True)
+        for report_id in after.period_ids:
+            print(f"Period report {report_id} for the Trends page: running", file=out,
+                  flush=True)
+        for report_id in after.all_ids:
+            state = service.wait(report_id)
+            if state is None or state.status != ReportStatus.COMPLETE:
+                print(f"error: report {report_id} after the load failed: "
+                      f"{state.error if state else 'lost'}", file=err)
+                failed = True
+                continue
+            period = (f" {state.first:%Y-%m-%d} … {state.last:%Y-%m-%d}"
+                      if state.is_period else "")
+            print(f"Report {report_id}{period}: complete ({state.as_of})", file=out)
     finally:
         service.shutdown()
         db.dispose()
-    if state is None or state.status != ReportStatus.COMPLETE:
-        print(f"error: the report after the load failed: {state.error if state else 'lost'}",
-              file=err)
-        return EXIT_FAILED
-    print(f"Report {report_id}: complete ({state.as_of})", file=out)
-    return EXIT_OK
+    return EXIT_FAILED if failed else EXIT_OK
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from storemon_core.engine.period import DEFAULT_DAYS
 from storemon_core.frames import Inputs
 from storemon_core.units import Progress
 from storemon_core.views.text import count_of
@@ -19,6 +20,7 @@ from storemon_core.views.text import count_of
 if TYPE_CHECKING:
     from storemon_core.db import Database, LoadStats
     from storemon_core.service import ReportService
+    from storemon_core.service.autoreport import AfterLoad
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,12 @@ class LoadOutcome:
 
     stats: LoadStats
     rejected_again: int  # rejected rows already on record from an earlier load
-    report_id: str | None  # the report started after the load
+    after: AfterLoad | None  # the reports started after the load
+
+    @property
+    def report_id(self) -> str | None:
+        """The standard report started after the load."""
+        return None if self.after is None else self.after.report_id
 
     def sentences(self) -> list[str]:
         s = self.stats
@@ -49,9 +56,12 @@ class LoadOutcome:
         if self.rejected_again:
             said.append(f"{count_of(self.rejected_again, 'rejected row')} already on record "
                         "from an earlier load, not listed again.")
-        if self.report_id:
+        if self.after is not None:
             said.append(f"A report as of the newest poll is being made ({self.report_id}); "
                         "the Overview shows it when it is ready.")
+            if self.after.period_ids:
+                said.append(f"So are period reports of the {DEFAULT_DAYS} days up to it and "
+                            f"the {DEFAULT_DAYS} before, which the Trends page opens with.")
         else:
             said.append("Nothing changed that a report counts, so no report was started.")
         return said
@@ -74,12 +84,12 @@ def load(db: Database, service: ReportService, inputs: Inputs,
          progress: Progress | None = None) -> LoadOutcome:
     """Load checked exports, skipping rejections on record, then report if anything changed."""
     from storemon_core.db import rejections
-    from storemon_core.service.autoreport import report_after_load
+    from storemon_core.service.autoreport import reports_after_load
 
     known = rejections.recorded(db, inputs.rejected["file"].astype(str))
     new = rejections.unrecorded(inputs.rejected, known)
     stats = db.load(replace(inputs, rejected=inputs.rejected[new]), progress=progress)
-    return LoadOutcome(stats, int((~new).sum()), report_after_load(service, stats))
+    return LoadOutcome(stats, int((~new).sum()), reports_after_load(service, stats))
 
 
 def load_sample_data(
