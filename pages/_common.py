@@ -19,14 +19,12 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from storemon_core import config
 from storemon_core.db import Database, DataSummary, open_database
 from storemon_core.db.freshness import Freshness, freshness
-from storemon_core.db.history import read_history, read_store_history
-from storemon_core.engine.history import History
+from storemon_core.db.history import read_store_history
 from storemon_core.exports import InputError
 from storemon_core.frames import Inputs
-from storemon_core.output.history_csv import daily_csv, period_csv
 from storemon_core.service import ReportService, get_service
 from storemon_core.service.status import ReportStatus
-from storemon_core.views import failures, live, overview, store, trends, uploads
+from storemon_core.views import failures, live, overview, periods, store, trends, uploads
 
 
 def database() -> Database:
@@ -154,13 +152,36 @@ def set_params(params: dict[str, str], owned: tuple[str, ...]) -> None:
             st.query_params[key] = value
 
 
-# History of a period, shared by the Trends page and the Store page's days. Kept as a
-# resource (not copied on every hit): a period of the whole fleet is large, and the
-# view-models only read it.
+# A period's rows, shared by the Trends page (and kept as resources, not copied on
+# every hit: a period of the whole fleet is large, and the view-models only read it).
+@st.cache_resource(max_entries=8, show_spinner="Reading the period report...")
+def stored_period(report_id: str) -> periods.PeriodRows:
+    """A Complete period report's rows; call it for finished reports only."""
+    found = service().get_report(report_id)
+    if found is None:
+        raise LookupError(f"report {report_id} is gone")
+    return periods.from_report(found)
+
+
 @st.cache_resource(max_entries=4, show_spinner="Computing the period day by day...")
-def period_history(first: date, last: date, version: str) -> History:
+def counted_period(first: date, last: date, version: str) -> periods.PeriodRows:
     del version  # part of the cache key only
-    return read_history(database(), first, last)
+    return periods.counted(database(), first, last)
+
+
+def period_rows(first: date, last: date, version: str) -> periods.PeriodRows:
+    """The period as of the newest poll: the period report made after the last load
+    when there is one, else counted here. While that report is still being made,
+    its progress is shown and the page stops (it reruns when the report ends)."""
+    found = live.live_report(service().list_reports(50), data_freshness(version),
+                             (first, last))
+    if found is None:
+        return counted_period(first, last, version)
+    report_id = str(found["report_id"])
+    if found["status"] == ReportStatus.COMPLETE:
+        return stored_period(report_id)
+    follow_report(report_id, f"Computing {first:%Y-%m-%d} … {last:%Y-%m-%d} after the load")
+    st.stop()
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -171,18 +192,11 @@ def store_period_days(store_id: str, first: date, last: date, version: str) -> p
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def trends_view(first: date, last: date, search: str, worst: int,
-                version: str) -> trends.TrendsView:
-    return trends.trends_view(period_history(first, last, version),
-                              period_history(*trends.previous_period(first, last), version),
-                              search, worst)
-
-
-@st.cache_data(max_entries=4, show_spinner="Writing the CSVs...")
-def period_csvs(first: date, last: date, version: str) -> tuple[str, str]:
-    """The period's daily and period CSVs, as `storemon history` writes them."""
-    chosen = period_history(first, last, version)
-    return daily_csv(chosen.daily), period_csv(chosen.totals)
+def trends_view(first: date, last: date, search: str, worst: int, version: str,
+                _current: periods.PeriodRows, _previous: periods.PeriodRows) -> trends.TrendsView:
+    """The Trends page's tables for the period first … last and the one before it."""
+    del first, last, version  # the cache key: with these, the two periods' rows are given
+    return trends.trends_view(_current.history, _previous.history, search, worst)
 
 
 def day_columns() -> dict[str, Any]:

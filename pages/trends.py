@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._common import data_version, day_columns, newest_poll, period_csvs, trends_view
+from pages._common import data_version, day_columns, newest_poll, period_rows, trends_view
+from storemon_core.engine.period import previous_period
 from storemon_core.views import trend_charts, trends
 
 st.title("Trends")
@@ -38,13 +39,17 @@ if problem:
     st.warning(problem)
 st.query_params.from_dict(trends.choice_params(chosen, newest))
 
-view = trends_view(chosen.first, chosen.last, chosen.search, chosen.worst, version)
-before_first, before_last = trends.previous_period(chosen.first, chosen.last)
+before_first, before_last = previous_period(chosen.first, chosen.last)
+current = period_rows(chosen.first, chosen.last, version)
+previous = period_rows(before_first, before_last, version)
+view = trends_view(chosen.first, chosen.last, chosen.search, chosen.worst, version,
+                   current, previous)
 st.caption(
     f"{chosen.first:%Y-%m-%d} … {chosen.last:%Y-%m-%d} ({chosen.days} local dates, as of the "
     f"newest poll {newest:%Y-%m-%d %H:%M:%S} UTC), against {before_first:%Y-%m-%d} … "
     f"{before_last:%Y-%m-%d}. Business hours only; unobserved time is counted as up or "
-    "down by the nearest poll and shown beside it."
+    "down by the nearest poll and shown beside it. "
+    + trends.source_text(current.report_id, previous.report_id)
 )
 c1, c2, c3 = st.columns(3)
 c1.metric("Stores", f"{view.current.stores:,}")
@@ -108,7 +113,7 @@ else:
     )
 
 st.subheader("Downloads (every store, whatever the filter)")
-daily_text, period_text = period_csvs(chosen.first, chosen.last, version)
+daily_text, period_text = current.daily_text, current.period_text
 name = f"{chosen.first:%Y-%m-%d}_{chosen.last:%Y-%m-%d}"
 down_left, down_right = st.columns(2)
 down_left.download_button("Download daily CSV", daily_text, f"history_daily_{name}.csv",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,11 +18,16 @@ from streamlit.testing.v1 import AppTest
 from storemon_core.db import open_database
 from storemon_core.db.history import read_history
 from storemon_core.engine.history import History, history
-from storemon_core.engine.period import period_of
-from storemon_core.output.history_csv import daily_csv, period_csv
-from storemon_core.service import get_service
-from storemon_core.views import store_days, trends, uploads
-from tests.pages_app import APP, TIMEOUT, as_served
+from storemon_core.engine.period import default_period, period_of, previous_period
+from storemon_core.output.history_csv import (
+    daily_csv,
+    period_csv,
+    read_daily_csv,
+    read_period_csv,
+)
+from storemon_core.service import ReportService, get_service
+from storemon_core.views import periods, store_days, trends, uploads
+from tests.pages_app import APP, TIMEOUT, as_served, wait_complete
 from tests.pages_fixtures import _use_database
 
 TRENDS, STORE = "pages/trends.py", "pages/store.py"
@@ -123,7 +130,7 @@ def test_choice_from_the_url_and_back() -> None:
     chosen, problem = trends.parse_choice(given, newest)
     assert problem == "" and chosen.days == 7 and chosen.worst == 5
     assert trends.choice_params(chosen, newest) == given
-    assert trends.previous_period(chosen.first, chosen.last) == (date(2024, 3, 3),
+    assert previous_period(chosen.first, chosen.last) == (date(2024, 3, 3),
                                                                  date(2024, 3, 9))
     for bad in ({"first": "2024-03-16", "last": "2024-03-10"}, {"first": "2024-13-01"},
                 {"first": "2024-04-02", "last": "2024-04-03"}):
@@ -170,8 +177,11 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("DATABASE_URL", url)
         _use_database(url)
-        uploads.load_sample_data(open_database(url), get_service(url), stores=30,
-                                 days=SAMPLE_DAYS, seed=7)
+        outcome = uploads.load_sample_data(open_database(url), get_service(url), stores=30,
+                                           days=SAMPLE_DAYS, seed=7)
+        assert outcome.after is not None and len(outcome.after.period_ids) == 2
+        for report_id in outcome.after.all_ids:
+            wait_complete(url, report_id)
         yield url
 
 
@@ -210,10 +220,16 @@ def _download(at: AppTest, key: str) -> str:
     raise KeyError(name)
 
 
+def _as_csvs(found: History) -> History:
+    """A history as its CSVs hold it: what the page shows, stored or counted."""
+    return History(found.period, read_daily_csv(daily_csv(found.daily)),
+                   read_period_csv(period_csv(found.totals)))
+
+
 def _expected_view(url: str, first: date, last: date) -> trends.TrendsView:
     db = open_database(url)
-    return trends.trends_view(read_history(db, first, last),
-                              read_history(db, *trends.previous_period(first, last)))
+    return trends.trends_view(_as_csvs(read_history(db, first, last)),
+                              _as_csvs(read_history(db, *previous_period(first, last))))
 
 
 def test_trends_default_period_is_the_30_days_up_to_the_newest_poll(loaded: str) -> None:
@@ -306,3 +322,67 @@ def test_trends_on_an_empty_database_says_what_to_do(tmp_path: Path,
     _use_database(url)
     at = _open(TRENDS)
     assert "no polls are loaded" in at.info[0].value.lower()
+
+
+def _period_reports(url: str) -> dict[tuple[date, date], str]:
+    listed = get_service(url).list_reports(50)
+    done = listed[listed["first"].notna() & (listed["status"] == "Complete")]
+    periods_of = zip(done["first"], done["last"], done["report_id"], strict=True)
+    return {(first, last): str(report_id) for first, last, report_id in periods_of}
+
+
+def test_trends_opens_with_the_period_reports_made_after_the_load(loaded: str) -> None:
+    newest = open_database(loaded).newest_poll()
+    assert newest is not None
+    current = default_period(newest)
+    made = _period_reports(loaded)
+    current_id, previous_id = made[current], made[previous_period(*current)]
+    at = _open(TRENDS)
+    said = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert (f"This period: period report {current_id}; the one before: period report "
+            f"{previous_id}.") in said
+    stored = get_service(loaded).get_report(current_id)
+    assert stored is not None
+    assert _download(at, "daily_csv") == stored.daily_csv
+    assert _download(at, "period_csv") == stored.csv
+    # Stored or counted, the page shows the same rows.
+    counted = periods.counted(open_database(loaded), *current)
+    from_report = periods.from_report(stored)
+    pd.testing.assert_frame_equal(from_report.history.daily, counted.history.daily)
+    pd.testing.assert_frame_equal(from_report.history.totals, counted.history.totals)
+    assert counted.daily_text == stored.daily_csv and counted.period_text == stored.csv
+
+
+def test_trends_counts_a_period_no_report_holds(loaded: str) -> None:
+    at = _open(TRENDS, first="2024-10-20", last="2024-11-02")
+    said = " ".join(c.value for c in at.caption)
+    assert "Both periods are counted from the polls for this page." in said
+
+
+def test_trends_follows_the_period_report_of_a_load_still_being_made(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'held.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    _use_database(url)
+    release = threading.Event()
+    made = ReportService._period
+
+    def held(service: ReportService, *args: Any) -> Any:
+        release.wait(60)
+        return made(service, *args)
+
+    monkeypatch.setattr(ReportService, "_period", held)
+    try:
+        outcome = uploads.load_sample_data(open_database(url), get_service(url), stores=5,
+                                           days=3, seed=2)
+        at = _open(TRENDS)
+        assert outcome.after is not None
+        assert [p.value for p in at.get("progress")], "no progress shown"
+        assert not at.metric  # the page waits for the report rather than counting twice
+    finally:
+        release.set()
+    for report_id in outcome.after.all_ids:
+        wait_complete(url, report_id)
+    at.run()
+    assert at.metric and "period report" in " ".join(c.value for c in at.caption)

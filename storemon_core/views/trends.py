@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -18,10 +18,14 @@ import numpy as np
 import pandas as pd
 
 from storemon_core.engine.history import History
-from storemon_core.engine.period import PeriodError, dates_of
+from storemon_core.engine.period import (
+    DEFAULT_DAYS,
+    PeriodError,
+    dates_of,
+    default_period,
+)
 from storemon_core.views.filters import first_value
 
-DEFAULT_DAYS = 30
 DEFAULT_WORST = 30
 MAX_WORST = 200
 MOVERS = 10
@@ -46,18 +50,6 @@ class TrendChoice:
     def days(self) -> int:
         return (self.last - self.first).days + 1
 
-
-
-def previous_period(first: date, last: date) -> tuple[date, date]:
-    """The period of the same length that ends the day before `first`."""
-    days = (last - first).days + 1
-    return first - timedelta(days=days), first - timedelta(days=1)
-
-
-def default_period(newest: pd.Timestamp, days: int = DEFAULT_DAYS) -> tuple[date, date]:
-    """The `days` local dates ending on the newest poll's (UTC) date."""
-    last = pd.Timestamp(newest).tz_convert("UTC").date()
-    return last - timedelta(days=days - 1), last
 
 
 def parse_choice(params: Mapping[str, Any], newest: pd.Timestamp) -> tuple[TrendChoice, str]:
@@ -248,3 +240,14 @@ def change_text(now: float | None, before: float | None) -> str | None:
     if now is None or before is None:
         return None
     return f"{now - before:+.2f} points"
+
+
+def source_text(current_id: str | None, previous_id: str | None) -> str:
+    """Where the two periods' numbers come from: period reports made after the last
+    load, or counted for this page."""
+    def one(report_id: str | None) -> str:
+        return f"period report {report_id}" if report_id else "counted from the polls"
+
+    if current_id is None and previous_id is None:
+        return "Both periods are counted from the polls for this page."
+    return f"This period: {one(current_id)}; the one before: {one(previous_id)}."
