@@ -84,9 +84,11 @@ def prepare(url: str, stores: int, days: int, tmp: Path) -> None:
     service = get_service(url)
     outcome = timed("load, as the Data page does",
                     lambda: uploads.load(db, service, inputs))  # type: ignore[arg-type]
-    report_id = outcome.report_id  # type: ignore[attr-defined]
-    assert report_id is not None, "the load should start a report"
-    timed("the load's report (-> Complete)", lambda: service.wait(report_id))
+    after = outcome.after  # type: ignore[attr-defined]
+    assert after is not None, "the load should start its reports"
+    timed("the load's report (-> Complete)", lambda: service.wait(after.report_id))
+    for report_id in after.period_ids:
+        timed("a period report of Trends (-> Complete)", lambda: service.wait(report_id))  # noqa: B023
     summary = db.summary()
     print(f"  {summary.stores:,} stores, {summary.polls:,} polls loaded")
 
