@@ -24,6 +24,7 @@ from storemon_core.db.migrations.__main__ import main as write_revision
 from storemon_core.db.schema import ALL_TABLES, metadata
 from storemon_core.frames import Inputs
 from storemon_core.output.history_csv import period_csv
+from storemon_core.service import state
 from tests.builders import engine_csv
 from tests.databases import drop_everything
 
@@ -190,3 +191,40 @@ def test_a_new_revision_is_written_from_the_models(
     finally:
         metadata.remove(added)
         migrate.scripts.cache_clear()
+
+
+def test_report_csvs_move_into_their_parts_and_back(bare_url: str) -> None:
+    upgrade_to(bare_url, "0004")
+    engine = make_engine(bare_url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO reports (id, status, progress, phase, requested_at, owner, "
+                "heartbeat, csv, extended_csv, daily_csv, period_first, period_last) VALUES "
+                "('standard-0000000000', 'Complete', 1.0, 'done', 1, 'o', 1, 'a\n1\n', "
+                "'a,b\n1,2\n', NULL, NULL, NULL), "
+                "('period-00000000000000', 'Complete', 1.0, 'done', 2, 'o', 2, 'p\n', NULL, "
+                "'d\n', '2024-01-01', '2024-01-02')")
+    finally:
+        engine.dispose()
+    db = Database(bare_url)
+    db.upgrade_schema()
+    standard = state.stored_report(db, "standard-0000000000")
+    period = state.stored_report(db, "period-00000000000000")
+    assert standard is not None and period is not None
+    assert (standard.csv, standard.extended_csv, standard.daily_csv) == ("a\n1\n", "a,b\n1,2\n",
+                                                                         None)
+    assert (period.csv, period.extended_csv, period.daily_csv) == ("p\n", None, "d\n")
+    db.dispose()
+
+    engine = make_engine(bare_url)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(migrate.alembic_config(conn), "0004")
+        with engine.connect() as conn:
+            rows = conn.exec_driver_sql(
+                "SELECT id, csv, extended_csv, daily_csv FROM reports ORDER BY id").all()
+    finally:
+        engine.dispose()
+    assert [tuple(r) for r in rows] == [("period-00000000000000", "p\n", None, "d\n"),
+                                        ("standard-0000000000", "a\n1\n", "a,b\n1,2\n", None)]

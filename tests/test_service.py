@@ -9,9 +9,10 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from sqlalchemy import select
 
 from storemon_core.db import Database, timestamp_to_us
-from storemon_core.db.schema import polls, reports, stores
+from storemon_core.db.schema import polls, report_texts, reports, stores
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
 from storemon_core.instants import RANGE_TEXT, InstantError
@@ -22,6 +23,7 @@ from storemon_core.service import (
     liveness,
     retention,
     runs,
+    state,
 )
 from storemon_core.units import US_PER_DAY
 from tests.builders import engine_csv
@@ -229,11 +231,17 @@ def test_finished_reports_older_than_the_retention_are_deleted(
     finally:
         keep_all.shutdown()
 
+    with loaded.write() as conn:
+        for report_id in ("old-complete-000000000000", "recent-complete-000000000"):
+            state.write_texts(conn, report_id, {"csv": "a,b\n", "extended_csv": "a,b,c\n"})
     monkeypatch.setenv(retention.RETENTION_ENV, "30")
     service = ReportService(loaded)
     try:
         kept = set(service.list_reports()["report_id"])
         assert kept == {"recent-complete-000000000", "old-but-running-000000000"}
+        with loaded.read() as conn:  # a deleted report's CSVs go with it
+            owners = {r for (r,) in conn.execute(select(report_texts.c.report_id))}
+        assert owners == {"recent-complete-000000000"}
         assert service.get_report("old-complete-000000000000") is None
         # A report finishing runs the housekeeping again, as time goes by.
         assert service.prune_reports(now_us + 2 * day_us) == 1
@@ -306,3 +314,35 @@ def test_an_engine_that_raises_fails_the_report_readably_and_logs_the_detail(
     assert "Python int too large" in state.error and "Traceback" not in state.error
     logged = [r for r in caplog.records if r.exc_info and r.exc_info[0] is OverflowError]
     assert logged, "the traceback belongs in the server's log"
+
+
+def test_a_csv_larger_than_the_server_takes_in_one_statement_is_stored_in_parts(
+    db: Database,
+) -> None:
+    size = 17 << 20  # more than MariaDB's default max_allowed_packet
+    if not db.is_sqlite:
+        with db.read() as conn:
+            packet = int(conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar_one())
+        # A server that takes gigabytes at once is tested at 64 MB, still in parts.
+        size = min(packet, 64 << 20) + (1 << 20)
+    line = "store-\u00e9,12.50\n"  # two bytes in UTF-8 for one of its characters
+    text = "store_id,hours\n" + line * (size // len(line) + 1)
+    now_us = timestamp_to_us(pd.Timestamp.now(tz="UTC"))
+    _insert_report(db, "big-csv-0000000000000000", ReportStatus.RUNNING, now_us)
+    state.finish_complete(db, "big-csv-0000000000000000", now_us,
+                          {"csv": text, "extended_csv": "store_id\n"}, progress=1.0,
+                          phase="done", finished_at=now_us, store_count=1)
+    service = ReportService(db)
+    try:
+        found = service.get_report("big-csv-0000000000000000")
+        assert found is not None and found.status == ReportStatus.COMPLETE
+        assert found.csv == text and found.extended_csv == "store_id\n"
+        assert found.daily_csv is None
+    finally:
+        service.shutdown()
+    with db.read() as conn:
+        parts = conn.execute(select(report_texts.c.part).where(
+            report_texts.c.report_id == "big-csv-0000000000000000",
+            report_texts.c.kind == "csv")).scalars().all()
+    assert sorted(parts) == list(range(-(-len(text) // state.TEXT_PART_CHARS)))
+    assert len(parts) > 1

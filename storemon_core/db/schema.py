@@ -137,18 +137,28 @@ reports = Table(
     Column("as_of", BigInteger, nullable=True),
     Column("store_count", Integer, nullable=True),
     Column("duration_seconds", Float, nullable=True),
-    Column("csv", LongText, nullable=True),
-    Column("extended_csv", LongText, nullable=True),
-    # A period report's local dates (null for a standard report); its period CSV is
-    # in `csv`, its daily CSV here.
+    # A period report's local dates (null for a standard report).
     Column("period_first", Date, nullable=True),
     Column("period_last", Date, nullable=True),
-    Column("daily_csv", LongText, nullable=True),
     # Which process runs it and when it last showed signs of life, so a report
     # orphaned by a dead process can be told apart from one still running.
     Column("owner", String(128), nullable=False),
     Column("heartbeat", BigInteger, nullable=False),
     Index("ix_reports_requested", "requested_at"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+# A report's CSVs (kind: csv, extended_csv or daily_csv), each in parts of a few MB
+# (part 0, 1, ...): a whole CSV of a fleet's period can exceed what a MySQL server
+# takes in one statement. A period report's period CSV is its `csv`.
+report_texts = Table(
+    "report_texts",
+    metadata,
+    Column("report_id", ReportIdType, primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("part", Integer, primary_key=True, autoincrement=False),
+    Column("body", LongText, nullable=False),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )
@@ -177,4 +187,4 @@ store_days = Table(
 )
 
 DATA_TABLES = (stores, polls, business_hours, timezones, loads, rejected_rows, store_days)
-ALL_TABLES = (*DATA_TABLES, reports)
+ALL_TABLES = (*DATA_TABLES, reports, report_texts)

@@ -3,11 +3,11 @@ without end."""
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from storemon_core.config import int_setting
 from storemon_core.db import Database
-from storemon_core.db.schema import reports
+from storemon_core.db.schema import report_texts, reports
 from storemon_core.service.status import ReportStatus
 from storemon_core.units import US_PER_DAY
 
@@ -26,10 +26,9 @@ def prune_reports(db: Database, days: int, now_us: int) -> int:
     if days == 0:
         return 0
     cutoff = now_us - days * US_PER_DAY
+    old = (reports.c.requested_at < cutoff) & (reports.c.status != ReportStatus.RUNNING)
     with db.write() as conn:
-        deleted = conn.execute(
-            delete(reports).where(
-                reports.c.requested_at < cutoff, reports.c.status != ReportStatus.RUNNING
-            )
-        )
+        conn.execute(delete(report_texts).where(
+            report_texts.c.report_id.in_(select(reports.c.id).where(old))))
+        deleted = conn.execute(delete(reports).where(old))
     return int(deleted.rowcount)

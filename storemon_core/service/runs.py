@@ -126,6 +126,8 @@ class ReportService:
         if found.status == ReportStatus.RUNNING and self._liveness.orphaned(row):
             state.finish_failed(self.db, report_id, INTERRUPTED, liveness.now_us())
             return self.get_report(report_id)
+        if found.status == ReportStatus.COMPLETE:
+            return state.stored_report(self.db, report_id)
         return found
 
     @database_errors
@@ -185,8 +187,9 @@ class ReportService:
                 self._inputs_key = key
             return self._inputs
 
-    def _standard(self, report_id: str, as_of_us: int, progress: Progress) -> dict[str, Any]:
-        """The last hour/day/week report's columns."""
+    def _standard(self, report_id: str, as_of_us: int,
+                  progress: Progress) -> tuple[dict[str, str], int]:
+        """The last hour/day/week report's CSVs and its number of stores."""
         inputs = self._read_inputs(as_of_us)
         progress(0.0, "computing")
         report = uptime_report(
@@ -197,16 +200,18 @@ class ReportService:
             progress=progress,
         )
         self._set(report_id, progress=0.96, phase="writing CSV")
-        return {"csv": report_csv(report), "extended_csv": report_csv(report, extended=True),
-                "store_count": len(report)}
+        return {"csv": report_csv(report), "extended_csv": report_csv(report, extended=True)}, \
+            len(report)
 
-    def _period(self, report_id: str, period: Period, progress: Progress) -> dict[str, Any]:
-        """A period report's columns: the period CSV in `csv`, the daily one beside it."""
+    def _period(self, report_id: str, period: Period,
+                progress: Progress) -> tuple[dict[str, str], int]:
+        """A period report's CSVs (the period CSV as `csv`, the daily one beside it) and
+        its number of stores."""
         found = read_history(self.db, period.first, period.last, period.as_of,
                              progress=progress)
         self._set(report_id, progress=0.96, phase="writing CSV")
-        return {"csv": period_csv(found.totals), "daily_csv": daily_csv(found.daily),
-                "store_count": len(found.totals)}
+        return {"csv": period_csv(found.totals), "daily_csv": daily_csv(found.daily)}, \
+            len(found.totals)
 
     def _run(self, report_id: str, as_of_us: int | None, refusal: Exception | None,
              period: Period | None = None) -> None:
@@ -230,17 +235,19 @@ class ReportService:
                 raise refusal
             assert as_of_us is not None  # set whenever nothing refused the report
             if period is None:
-                values = self._standard(report_id, as_of_us, progress)
+                texts, stores = self._standard(report_id, as_of_us, progress)
             else:
-                values = self._period(report_id, period, progress)
-            self._set(
+                texts, stores = self._period(report_id, period, progress)
+            state.finish_complete(
+                self.db,
                 report_id,
-                status=ReportStatus.COMPLETE,
+                liveness.now_us(),
+                texts,
                 progress=1.0,
                 phase="done",
                 finished_at=liveness.now_us(),
                 duration_seconds=time.monotonic() - started,
-                **values,
+                store_count=stores,
             )
         except Exception as exc:
             message = failure_reason(exc, self.db)[:2000]

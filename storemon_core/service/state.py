@@ -1,7 +1,9 @@
 """A report as stored in the `reports` table, and the reads and writes of its row.
 
-The row is the report: status, progress, both CSVs. Keeping it in the database
-(not in memory) lets it survive a restart and be seen by every server process.
+The row is the report: status, progress, as-of; its CSVs are parts in
+`report_texts`, written in the same transaction that marks it Complete. Keeping it
+in the database (not in memory) lets it survive a restart and be seen by every
+server process.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Row, select, update
+from sqlalchemy import Connection, Row, delete, select, update
 
 from storemon_core.db import Database, us_to_timestamp
-from storemon_core.db.schema import reports
+from storemon_core.db.schema import report_texts, reports
 from storemon_core.service.status import ReportStatus
 
 # A row of any columns of the reports table.
@@ -88,16 +90,49 @@ LISTED_COLUMNS = [
 ]
 
 
-def report_state(row: ReportRow, with_csv: bool = True) -> ReportState:
+# A CSV is stored in parts of at most this many characters: at most 8 MB of UTF-8
+# each, half of the smallest max_allowed_packet of a default MySQL or MariaDB.
+TEXT_PART_CHARS = 2 << 20
+TEXT_KINDS = ("csv", "extended_csv", "daily_csv")
+
+
+def write_texts(conn: Connection, report_id: str, texts: dict[str, str],
+                part_chars: int | None = None) -> None:
+    """Store a report's CSVs (TEXT_KINDS), each in parts, replacing any it had."""
+    size = part_chars or TEXT_PART_CHARS
+    conn.execute(delete(report_texts).where(report_texts.c.report_id == report_id))
+    for kind, text in texts.items():
+        if kind not in TEXT_KINDS:
+            raise ValueError(f"unknown report text {kind!r}")
+        # One statement a part: a driver may join the rows of one into a packet.
+        for part, at in enumerate(range(0, max(len(text), 1), size)):
+            conn.execute(report_texts.insert().values(
+                report_id=report_id, kind=kind, part=part, body=text[at:at + size]))
+
+
+def read_texts(conn: Connection, report_id: str) -> dict[str, str]:
+    """A report's CSVs, by kind; a kind it has none of is missing."""
+    parts: dict[str, list[str]] = {}
+    for kind, body in conn.execute(
+            select(report_texts.c.kind, report_texts.c.body)
+            .where(report_texts.c.report_id == report_id)
+            .order_by(report_texts.c.kind, report_texts.c.part)):
+        parts.setdefault(str(kind), []).append(str(body))
+    return {kind: "".join(bodies) for kind, bodies in parts.items()}
+
+
+def report_state(row: ReportRow, texts: dict[str, str] | None = None) -> ReportState:
+    """A row of `reports` (any columns of _SUMMARY_COLUMNS), with its CSVs when given."""
     m = row._mapping
+    texts = texts or {}
     return ReportState(
         report_id=str(m["id"]),
         status=ReportStatus(str(m["status"])),
         progress=float(m["progress"]),
         phase=str(m["phase"]),
         error=m["error"],
-        csv=m["csv"] if with_csv else None,
-        extended_csv=m["extended_csv"] if with_csv else None,
+        csv=texts.get("csv"),
+        extended_csv=texts.get("extended_csv"),
         as_of=us_to_timestamp(m["as_of"]),
         store_count=None if m["store_count"] is None else int(m["store_count"]),
         duration_seconds=None if m["duration_seconds"] is None else float(m["duration_seconds"]),
@@ -106,7 +141,7 @@ def report_state(row: ReportRow, with_csv: bool = True) -> ReportState:
         finished_at=us_to_timestamp(m["finished_at"]),
         first=_date(m["period_first"]),
         last=_date(m["period_last"]),
-        daily_csv=m["daily_csv"] if with_csv else None,
+        daily_csv=texts.get("daily_csv"),
     )
 
 
@@ -139,7 +174,15 @@ def insert_running(db: Database, report_id: str, as_of_us: int | None, owner: st
 
 def report_row(db: Database, report_id: str) -> ReportRow | None:
     with db.read() as conn:
-        return conn.execute(select(reports).where(reports.c.id == report_id)).first()
+        return conn.execute(select(*_SUMMARY_COLUMNS, reports.c.owner, reports.c.heartbeat)
+                            .where(reports.c.id == report_id)).first()
+
+
+def stored_report(db: Database, report_id: str) -> ReportState | None:
+    """A report with its CSVs, read in one snapshot."""
+    with db.read() as conn:
+        row = conn.execute(select(*_SUMMARY_COLUMNS).where(reports.c.id == report_id)).first()
+        return None if row is None else report_state(row, read_texts(conn, report_id))
 
 
 def running_rows(db: Database) -> Sequence[ReportRow]:
@@ -158,7 +201,7 @@ def listed_reports(db: Database, limit: int) -> pd.DataFrame:
         rows = conn.execute(
             select(*_SUMMARY_COLUMNS).order_by(reports.c.requested_at.desc()).limit(limit)
         ).all()
-    states = [report_state(r, with_csv=False) for r in rows]
+    states = [report_state(r) for r in rows]
     return pd.DataFrame(
         [{c: getattr(s, c) for c in LISTED_COLUMNS} for s in states], columns=LISTED_COLUMNS
     )
@@ -168,12 +211,12 @@ def latest_complete(db: Database) -> ReportState | None:
     """The newest Complete standard report (period reports have no extended report)."""
     with db.read() as conn:
         row = conn.execute(
-            select(reports)
+            select(*_SUMMARY_COLUMNS)
             .where(reports.c.status == ReportStatus.COMPLETE, reports.c.period_first.is_(None))
             .order_by(reports.c.finished_at.desc())
             .limit(1)
         ).first()
-    return None if row is None else report_state(row)
+        return None if row is None else report_state(row, read_texts(conn, str(row.id)))
 
 
 def set_values(db: Database, report_id: str, heartbeat_us: int, **values: Any) -> None:
@@ -183,6 +226,19 @@ def set_values(db: Database, report_id: str, heartbeat_us: int, **values: Any) -
             update(reports)
             .where(reports.c.id == report_id)
             .values(heartbeat=heartbeat_us, **values)
+        )
+
+
+def finish_complete(db: Database, report_id: str, heartbeat_us: int, texts: dict[str, str],
+                    **values: Any) -> None:
+    """Store a report's CSVs and mark it Complete with `values`, in one transaction:
+    no reader sees it Complete without its CSVs."""
+    with db.write() as conn:
+        write_texts(conn, report_id, texts)
+        conn.execute(
+            update(reports)
+            .where(reports.c.id == report_id)
+            .values(heartbeat=heartbeat_us, status=ReportStatus.COMPLETE, **values)
         )
 
 
