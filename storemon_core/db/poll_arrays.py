@@ -104,9 +104,16 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
                             keys[members], lo_us[members], hi_us[members]))
     rest = np.flatnonzero(~many)
     # The others by key list, in order of their ranges' starts, so that a query's
-    # range (its stores' earliest start on) holds little more than theirs.
-    rest = rest[np.argsort(lo_us[rest], kind="stable")]
-    for members in _runs(rest, lo_us[rest]):
+    # range (its stores' earliest start on) holds little more than theirs. Long
+    # ranges (a store read whole) run apart from short ones, whose query would
+    # otherwise reach as far as the longest's end for all of them.
+    long = hi_us - lo_us > RUN_DAYS * US_PER_DAY
+    runs: list[I64] = []
+    for kind in (False, True):
+        chosen = rest[long[rest] == kind]
+        chosen = chosen[np.argsort(lo_us[chosen], kind="stable")]
+        runs += _runs(chosen, lo_us[chosen])
+    for members in runs:
         low, high = int(lo_us[members].min()), int(hi_us[members].max())
         listed = ",".join(str(int(k)) for k in keys[members])
         # Hours spanned bound the rows at the usual hourly polling (in floats: a
