@@ -67,12 +67,20 @@ ALIKE_DAYS = 3
 
 
 def kept_rows(url: str, conn: Connection, where: str,
-              columns: list[str] = KEPT_COLUMNS) -> pd.DataFrame:
+              columns: list[str] = KEPT_COLUMNS,
+              local_dates: tuple[int, int] | None = None) -> pd.DataFrame:
     """Kept rows (`columns` of KEPT_COLUMNS, store_key and local_date among them)
-    matching `where` (literal integers only), sorted by store and date."""
+    matching `where` (literal integers only), sorted by store and date; with
+    `local_dates` (first, last), only those of local dates first … last, tested here."""
     sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where}"
     cols = read_columns(url, conn, sql, columns)
-    frame = pd.DataFrame({name: int_column(cols, name) for name in columns})
+    arrays = {name: int_column(cols, name) for name in columns}
+    if local_dates is not None:
+        first, last = local_dates
+        inside = (arrays["local_date"] >= first) & (arrays["local_date"] <= last)
+        if not inside.all():
+            arrays = {name: values[inside] for name, values in arrays.items()}
+    frame = pd.DataFrame(arrays)
     keys, dates = frame["store_key"].to_numpy(), frame["local_date"].to_numpy()
     if in_key_order(keys, dates):
         return frame  # a scan of the primary key gives them in order already

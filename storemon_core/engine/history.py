@@ -227,9 +227,10 @@ def daily_frame(totals: pd.DataFrame) -> pd.DataFrame:
     """Day totals as the daily CSV's rows (DAILY_COLUMNS, hours), sorted by store_id as
     text, then date. Accepts day totals from anywhere (the engine's come sorted)."""
     codes = _text_order_codes(totals["store_id"])
-    order = np.lexsort((totals["date"].to_numpy(), codes))
-    if not np.array_equal(order, np.arange(len(order))):
-        totals = totals.iloc[order]
+    dates = totals["date"].to_numpy()
+    same_store = codes[1:] == codes[:-1]
+    if not np.all((codes[1:] > codes[:-1]) | same_store & (dates[1:] > dates[:-1])):
+        totals = totals.iloc[np.lexsort((dates, codes))]
     daily = totals.loc[:, ["store_id", "date", *_SUMMED]].rename(columns=_HOURS)
     for column in _HOURS.values():
         daily[column] = daily[column] / US_PER_HOUR
