@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from storemon_core.db import Database, timestamp_to_us
+from storemon_core.db import Database, DatabaseUnavailable, timestamp_to_us
 from storemon_core.db.schema import polls, report_texts, reports, stores
 from storemon_core.engine.uptime import uptime_report
 from storemon_core.frames import Inputs
@@ -346,3 +346,34 @@ def test_a_csv_larger_than_the_server_takes_in_one_statement_is_stored_in_parts(
             report_texts.c.kind == "csv")).scalars().all()
     assert sorted(parts) == list(range(-(-len(text) // state.TEXT_PART_CHARS)))
     assert len(parts) > 1
+
+
+def test_completing_a_report_is_run_again_after_a_deadlock(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    now_us = timestamp_to_us(pd.Timestamp.now(tz="UTC"))
+    _insert_report(db, "deadlocked-0000000000000", ReportStatus.RUNNING, now_us)
+    write = state.write_texts
+    calls: list[int] = []
+
+    def first_deadlocks(conn: Any, report_id: str, texts: dict[str, str]) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            write(conn, report_id, texts)  # undone with the transaction
+            raise OperationalError("INSERT", {}, Exception(1213, "Deadlock found"))
+        write(conn, report_id, texts)
+
+    monkeypatch.setattr(state, "write_texts", first_deadlocks)
+    state.finish_complete(db, "deadlocked-0000000000000", now_us, {"csv": "a\n"},
+                          progress=1.0, phase="done", finished_at=now_us, store_count=1)
+    found = state.stored_report(db, "deadlocked-0000000000000")
+    assert found is not None and found.status == ReportStatus.COMPLETE and found.csv == "a\n"
+    assert len(calls) == 2
+    # Any other failure is not retried.
+    _insert_report(db, "lost-connection-00000000", ReportStatus.RUNNING, now_us)
+    monkeypatch.setattr(state, "write_texts", lambda *a: (_ for _ in ()).throw(
+        OperationalError("INSERT", {}, Exception(2013, "Lost connection"))))
+    with pytest.raises(DatabaseUnavailable):
+        state.finish_complete(db, "lost-connection-00000000", now_us, {"csv": "a\n"})

@@ -80,6 +80,20 @@ def _own_hint(error: BaseException) -> tuple[str, str] | None:
     return None
 
 
+def deadlocked(error: BaseException) -> bool:
+    """Whether a failure was the server undoing one of two transactions that waited on
+    each other (MySQL 1213): the undone one may simply be run again."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        driver: BaseException = getattr(current, "orig", None) or current
+        if driver.args and driver.args[0] == 1213:
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 def unavailable(url: str, error: BaseException) -> DatabaseUnavailable:
     """A DatabaseUnavailable for a driver error, chained to it."""
     what, check = _hint(error)

@@ -15,9 +15,10 @@ from datetime import date
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Row, delete, select, update
+from sqlalchemy import Connection, Row, select, update
 
-from storemon_core.db import Database, us_to_timestamp
+from storemon_core.db import Database, DatabaseUnavailable, us_to_timestamp
+from storemon_core.db.errors import deadlocked
 from storemon_core.db.schema import report_texts, reports
 from storemon_core.service.status import ReportStatus
 
@@ -94,13 +95,15 @@ LISTED_COLUMNS = [
 # each, half of the smallest max_allowed_packet of a default MySQL or MariaDB.
 TEXT_PART_CHARS = 2 << 20
 TEXT_KINDS = ("csv", "extended_csv", "daily_csv")
+COMPLETE_ATTEMPTS = 3
 
 
 def write_texts(conn: Connection, report_id: str, texts: dict[str, str],
                 part_chars: int | None = None) -> None:
-    """Store a report's CSVs (TEXT_KINDS), each in parts, replacing any it had."""
+    """Store a report's CSVs (TEXT_KINDS), each in parts. They are written once, as
+    the report completes; nothing is deleted first, as a delete of rows that do
+    not exist locks the gap where other reports' parts go (a deadlock on MySQL)."""
     size = part_chars or TEXT_PART_CHARS
-    conn.execute(delete(report_texts).where(report_texts.c.report_id == report_id))
     for kind, text in texts.items():
         if kind not in TEXT_KINDS:
             raise ValueError(f"unknown report text {kind!r}")
@@ -232,14 +235,21 @@ def set_values(db: Database, report_id: str, heartbeat_us: int, **values: Any) -
 def finish_complete(db: Database, report_id: str, heartbeat_us: int, texts: dict[str, str],
                     **values: Any) -> None:
     """Store a report's CSVs and mark it Complete with `values`, in one transaction:
-    no reader sees it Complete without its CSVs."""
-    with db.write() as conn:
-        write_texts(conn, report_id, texts)
-        conn.execute(
-            update(reports)
-            .where(reports.c.id == report_id)
-            .values(heartbeat=heartbeat_us, status=ReportStatus.COMPLETE, **values)
-        )
+    no reader sees it Complete without its CSVs. A transaction the server undid in
+    a deadlock (with housekeeping, or another report finishing) is run again."""
+    for attempt in range(1, COMPLETE_ATTEMPTS + 1):
+        try:
+            with db.write() as conn:
+                write_texts(conn, report_id, texts)
+                conn.execute(
+                    update(reports)
+                    .where(reports.c.id == report_id)
+                    .values(heartbeat=heartbeat_us, status=ReportStatus.COMPLETE, **values)
+                )
+            return
+        except DatabaseUnavailable as error:
+            if attempt == COMPLETE_ATTEMPTS or not deadlocked(error):
+                raise
 
 
 def finish_failed(db: Database, report_id: str, error: str, now_us: int) -> None:
