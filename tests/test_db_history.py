@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from storemon_core.db import Database, day_totals, poll_arrays
+from storemon_core.db import Database, engine_days, poll_arrays
 from storemon_core.db.history import read_history, read_store_history
 from storemon_core.db.poll_arrays import PollArrays, cut_to, store_slices
 from storemon_core.engine.history import history
@@ -66,8 +66,8 @@ def test_slices_of_stores_change_nothing(
     of a big fleet is) equal the engine's over all stores at once."""
     monkeypatch.setattr(poll_arrays, "SLICE_WORK", 2_000)
     computed = []
-    whole = day_totals._slice_days
-    monkeypatch.setattr(day_totals, "_slice_days",
+    whole = engine_days._slice_days
+    monkeypatch.setattr(engine_days, "_slice_days",
                         lambda found, *rest: computed.append(len(found)) or whole(found, *rest))
     db.load(export_inputs)
     assert len(computed) > 3  # the load's kept rows were written slice by slice

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from storemon_core.db import Database, day_totals, poll_arrays
+from storemon_core.db import Database, day_totals, engine_days, poll_arrays
 from storemon_core.db.history import read_history
 from storemon_core.engine.history import history
 from storemon_core.engine.period import PeriodError
@@ -136,7 +136,7 @@ def test_kept_totals_equal_the_direct_computation_after_every_step(
         # the changed polls, windows alike only when they start the same day, and
         # slices of a few polls, so that every fallback is taken.
         monkeypatch.setattr(day_totals, "RECENT_DAYS", 1)
-        monkeypatch.setattr(day_totals, "ALIKE_DAYS", 0)
+        monkeypatch.setattr(engine_days, "ALIKE_DAYS", 0)
         monkeypatch.setattr(poll_arrays, "SLICE_WORK", 20)
     db.clear()
     loaded = Loaded(polls=poll_frame(first_polls))

@@ -28,7 +28,8 @@ from sqlalchemy import Connection
 
 from storemon_core.db.columns import Columns
 from storemon_core.db.database import READ_ATTEMPTS, Database
-from storemon_core.db.day_totals import Windows, engine_days, kept_rows, stored_hours
+from storemon_core.db.day_totals import kept_rows
+from storemon_core.db.engine_days import Windows, engine_days, stored_hours
 from storemon_core.db.partitions import EVERY_STORE
 from storemon_core.db.poll_arrays import PollArrays, in_key_order, polls_in_ranges
 from storemon_core.db.reads import _categorical_ids, _quiet_stores_newest, _store_names

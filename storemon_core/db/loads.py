@@ -22,7 +22,8 @@ from sqlalchemy import Connection, delete, func, insert, select
 from storemon_core.db import bulk
 from storemon_core.db.bulk import chunks, write_int_rows
 from storemon_core.db.columns import bool_column, int_column, read_columns
-from storemon_core.db.day_totals import Replaced, keep_day_totals
+from storemon_core.db.day_totals import keep_day_totals
+from storemon_core.db.engine_days import Replaced
 from storemon_core.db.poll_arrays import PollArrays
 from storemon_core.db.reads import KEY_CHUNK
 from storemon_core.db.schema import (
