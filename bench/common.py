@@ -59,3 +59,29 @@ def print_checks(checks: list[tuple[str, str, bool]], name_width: int = 32,
     for name, measured, passed in checks:
         print(f"{name:<{name_width}}{measured:<{measured_width}}{'ok' if passed else 'MISSED'}")
     return all(passed for _, _, passed in checks)
+
+
+def on_server(url: str, statement: str) -> None:
+    """Run one statement on the MySQL server of `url`, outside any database."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(make_url(url).set(database=""))
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(statement))
+    finally:
+        engine.dispose()
+
+
+def buffer_pool_mb(url: str) -> int:
+    """The InnoDB buffer pool of the server of `url`, in MB."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    engine = create_engine(make_url(url).set(database=""))
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text("SELECT @@innodb_buffer_pool_size")).scalar_one()) >> 20
+    finally:
+        engine.dispose()

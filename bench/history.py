@@ -38,7 +38,12 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from common import emit, run_step  # bench/common.py, beside this script
+from common import (  # bench/common.py, beside this script
+    buffer_pool_mb,
+    emit,
+    on_server,
+    run_step,
+)
 from history_engine import _frames, _period, step_generate
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -53,21 +58,11 @@ def bench_url() -> str:
 
 
 def _server(statement: str) -> None:
-    engine = create_engine(make_url(bench_url()).set(database=""))
-    try:
-        with engine.begin() as conn:
-            conn.execute(text(statement))
-    finally:
-        engine.dispose()
+    on_server(bench_url(), statement)
 
 
 def _buffer_pool_mb() -> int:
-    engine = create_engine(make_url(bench_url()).set(database=""))
-    try:
-        with engine.connect() as conn:
-            return int(conn.execute(text("SELECT @@innodb_buffer_pool_size")).scalar_one()) >> 20
-    finally:
-        engine.dispose()
+    return buffer_pool_mb(bench_url())
 
 
 def _settled(most_seconds: float = 90.0) -> float:

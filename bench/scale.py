@@ -16,6 +16,7 @@ million-store case runs last; the run stops when the machine runs short of
 memory or disk. The database is dropped at the end.
 
     .venv/bin/python bench/scale.py [--stores 14000,140000,1000000] [--csv-stores 140000]
+        [--buffer-pool-mb 8192]
 """
 
 from __future__ import annotations
@@ -36,7 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import psutil
-from common import emit, print_checks  # bench/common.py, beside this script
+from common import (  # bench/common.py, beside this script
+    buffer_pool_mb,
+    emit,
+    on_server,
+    print_checks,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -280,14 +286,20 @@ def main() -> int:
                         help="skip the whole-file CSV path of before")
     parser.add_argument("--url", default=DEFAULT_URL, help="a MariaDB database to create "
                         "and drop")
+    parser.add_argument("--buffer-pool-mb", type=int,
+                        help="set the server's InnoDB buffer pool for the run (restored after)")
     args = parser.parse_args()
+    pool_before = buffer_pool_mb(args.url)
+    if args.buffer_pool_mb:
+        on_server(args.url, f"SET GLOBAL innodb_buffer_pool_size = {args.buffer_pool_mb << 20}")
     sizes = sorted(int(s) for s in args.stores.split(",") if s.strip())
     rows: list[Row] = []
     results: dict[int, dict[str, Any]] = {}
     csv: dict[str, float] | None = None
     work = Path(tempfile.mkdtemp(prefix="storemon-scale-"))
     print(f"storemon scale benchmark: {os.cpu_count()} CPUs, load average "
-          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}", flush=True)
+          f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, InnoDB buffer pool "
+          f"{buffer_pool_mb(args.url):,} MB", flush=True)
     try:
         if args.csv_stores:
             csv = from_csv(args.csv_stores, work, rows, not args.no_baseline)
@@ -298,6 +310,8 @@ def main() -> int:
     finally:
         if sizes:
             drop(args.url)
+        if args.buffer_pool_mb:
+            on_server(args.url, f"SET GLOBAL innodb_buffer_pool_size = {pool_before << 20}")
         shutil.rmtree(work, ignore_errors=True)
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print_rows(rows, results)
