@@ -35,10 +35,10 @@ from storemon_core.db.poll_arrays import (
     PollArrays,
     cut_to,
     day_us,
-    in_key_order,
     polls_in_ranges,
 )
 from storemon_core.db.schema import polls as polls_table
+from storemon_core.engine.intervals import in_key_order
 from storemon_core.instants import in_range
 from storemon_core.units import I64, US_PER_DAY, Progress
 

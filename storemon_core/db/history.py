@@ -31,9 +31,10 @@ from storemon_core.db.database import READ_ATTEMPTS, Database
 from storemon_core.db.day_totals import kept_rows
 from storemon_core.db.engine_days import Windows, engine_days, stored_hours
 from storemon_core.db.partitions import EVERY_STORE
-from storemon_core.db.poll_arrays import PollArrays, in_key_order, polls_in_ranges
+from storemon_core.db.poll_arrays import PollArrays, polls_in_ranges
 from storemon_core.db.reads import _categorical_ids, _quiet_stores_newest, _store_names
 from storemon_core.engine.history import History, daily_frame, history, period_frame
+from storemon_core.engine.intervals import in_key_order
 from storemon_core.engine.period import Period, dates_of, period_of
 from storemon_core.engine.zones import local_midnights
 from storemon_core.frames import Inputs

@@ -11,6 +11,7 @@ from sqlalchemy import Connection
 
 from storemon_core.db.columns import bool_column, int_column, read_columns
 from storemon_core.db.reads import KEY_CHUNK
+from storemon_core.engine.intervals import in_key_order
 from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR
 
 # Local time runs from UTC-12 to UTC+14: a local date lies within these margins
@@ -69,12 +70,6 @@ class PollArrays:
         first = np.r_[True, (keys[1:] != keys[:-1]) | (times[1:] != times[:-1])]
         starts = np.flatnonzero(first)
         return PollArrays(keys[starts], times[starts], np.logical_and.reduceat(active, starts))
-
-
-def in_key_order(keys: I64, then: I64) -> bool:
-    """Whether rows are sorted by `keys`, then strictly by `then` within a key."""
-    step = np.diff(keys)
-    return bool(np.all((step > 0) | ((step == 0) & (np.diff(then) > 0))))
 
 
 def day_us(days: I64) -> tuple[I64, I64]:

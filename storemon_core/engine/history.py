@@ -22,6 +22,7 @@ import pandas as pd
 
 from storemon_core.engine.business_hours import StoreZones
 from storemon_core.engine.fleet import Fleet, Windows, lay_out, utc_microseconds
+from storemon_core.engine.intervals import in_key_order
 from storemon_core.engine.period import Period, dates_of, period_of
 from storemon_core.engine.rule import clock, status_spans
 from storemon_core.engine.zones import local_midnights
@@ -228,8 +229,7 @@ def daily_frame(totals: pd.DataFrame) -> pd.DataFrame:
     text, then date. Accepts day totals from anywhere (the engine's come sorted)."""
     codes = _text_order_codes(totals["store_id"])
     dates = totals["date"].to_numpy()
-    same_store = codes[1:] == codes[:-1]
-    if not np.all((codes[1:] > codes[:-1]) | same_store & (dates[1:] > dates[:-1])):
+    if not in_key_order(codes, dates):
         totals = totals.iloc[np.lexsort((dates, codes))]
     daily = totals.loc[:, ["store_id", "date", *_SUMMED]].rename(columns=_HOURS)
     for column in _HOURS.values():

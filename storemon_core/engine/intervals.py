@@ -94,6 +94,13 @@ class IntervalSet:
         return result
 
 
+def in_key_order(keys: I64, then: I64) -> bool:
+    """Whether rows are sorted by `keys` (a store, a lane), then strictly by `then`
+    within a key: rows already so need no sort."""
+    step = np.diff(keys)
+    return bool(np.all((step > 0) | ((step == 0) & (np.diff(then) > 0))))
+
+
 def rank(edges: I64, points: I64) -> I64:
     """How many of the sorted `edges` are <= each point (searchsorted, side="right").
 
