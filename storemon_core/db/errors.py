@@ -52,27 +52,38 @@ _HINTS: tuple[tuple[tuple[int, ...], tuple[str, ...], str, str], ...] = (
 )
 
 
-def _hint(error: BaseException) -> tuple[str, str]:
-    # A failure often ends in a bare error of the clean-up it caused (a rollback on a
-    # dead connection answers InterfaceError(0, '')): the errors it happened during
-    # say what went wrong first.
+def _chain(error: BaseException) -> Iterator[BaseException]:
+    """The error and the ones it happened during (its causes), each once."""
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        found = _own_hint(current)
-        if found is not None:
-            return found
+        yield current
         current = current.__cause__ or current.__context__
-    return ("the database could not be used", "the server's log")
 
 
-def _own_hint(error: BaseException) -> tuple[str, str] | None:
+def _driver_code(error: BaseException) -> tuple[BaseException, int | None]:
     # The driver's own error, not SQLAlchemy's wrapper: that one quotes the SQL,
     # whose numbers and words must not pick the hint.
     driver: BaseException = getattr(error, "orig", None) or error
     args = driver.args
-    code = args[0] if args and isinstance(args[0], int) else None
+    return driver, args[0] if args and isinstance(args[0], int) else None
+
+
+def _hint(error: BaseException) -> tuple[str, str]:
+    # A failure often ends in a bare error of the clean-up it caused (a rollback on a
+    # dead connection answers InterfaceError(0, '')): the errors it happened during
+    # say what went wrong first.
+    for current in _chain(error):
+        found = _own_hint(current)
+        if found is not None:
+            return found
+    return ("the database could not be used", "the server's log")
+
+
+def _own_hint(error: BaseException) -> tuple[str, str] | None:
+    driver, code = _driver_code(error)
+    args = driver.args
     message = str(args[1] if code is not None and len(args) > 1 else driver).lower()
     for codes, words, what, check in _HINTS:
         if code in codes or any(word in message for word in words):
@@ -83,15 +94,7 @@ def _own_hint(error: BaseException) -> tuple[str, str] | None:
 def deadlocked(error: BaseException) -> bool:
     """Whether a failure was the server undoing one of two transactions that waited on
     each other (MySQL 1213): the undone one may simply be run again."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        driver: BaseException = getattr(current, "orig", None) or current
-        if driver.args and driver.args[0] == 1213:
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    return any(_driver_code(current)[1] == 1213 for current in _chain(error))
 
 
 def unavailable(url: str, error: BaseException) -> DatabaseUnavailable:
