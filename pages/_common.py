@@ -169,19 +169,22 @@ def counted_period(first: date, last: date, version: str) -> periods.PeriodRows:
     return periods.counted(database(), first, last)
 
 
-def period_rows(first: date, last: date, version: str) -> periods.PeriodRows:
-    """The period as of the newest poll: the period report made after the last load
-    when there is one, else counted here. While that report is still being made,
-    its progress is shown and the page stops (it reruns when the report ends)."""
-    found = live.live_report(service().list_reports(50), data_freshness(version),
-                             (first, last))
-    if found is None:
-        return counted_period(first, last, version)
-    report_id = str(found["report_id"])
-    if found["status"] == ReportStatus.COMPLETE:
-        return stored_period(report_id)
-    follow_report(report_id, f"Computing {first:%Y-%m-%d} … {last:%Y-%m-%d} after the load")
-    st.stop()
+def period_rows(chosen: list[tuple[date, date]],
+                version: str) -> list[periods.PeriodRows]:
+    """Each period (first, last) as of the newest poll: the period report made after
+    the last load when there is one, else counted here. While such a report is
+    still being made, its progress is shown and the page stops (it reruns when the
+    report ends)."""
+    reports, fresh = service().list_reports(50), data_freshness(version)
+    found = [live.live_report(reports, fresh, period) for period in chosen]
+    for row, (first, last) in zip(found, chosen, strict=True):
+        if row is not None and row["status"] != ReportStatus.COMPLETE:
+            follow_report(str(row["report_id"]),
+                          f"Computing {first:%Y-%m-%d} … {last:%Y-%m-%d} after the load")
+            st.stop()
+    return [counted_period(first, last, version) if row is None
+            else stored_period(str(row["report_id"]))
+            for row, (first, last) in zip(found, chosen, strict=True)]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

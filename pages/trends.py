@@ -40,8 +40,8 @@ if problem:
 st.query_params.from_dict(trends.choice_params(chosen, newest))
 
 before_first, before_last = previous_period(chosen.first, chosen.last)
-current = period_rows(chosen.first, chosen.last, version)
-previous = period_rows(before_first, before_last, version)
+current, previous = period_rows([(chosen.first, chosen.last), (before_first, before_last)],
+                                version)
 view = trends_view(chosen.first, chosen.last, chosen.search, chosen.worst, version,
                    current, previous)
 st.caption(
