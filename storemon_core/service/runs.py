@@ -127,7 +127,7 @@ class ReportService:
             state.finish_failed(self.db, report_id, INTERRUPTED, liveness.now_us())
             return self.get_report(report_id)
         if found.status == ReportStatus.COMPLETE:
-            return state.stored_report(self.db, report_id)
+            return state.with_texts(self.db, found)
         return found
 
     @database_errors

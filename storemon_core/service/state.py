@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -179,6 +179,14 @@ def report_row(db: Database, report_id: str) -> ReportRow | None:
     with db.read() as conn:
         return conn.execute(select(*_SUMMARY_COLUMNS, reports.c.owner, reports.c.heartbeat)
                             .where(reports.c.id == report_id)).first()
+
+
+def with_texts(db: Database, found: ReportState) -> ReportState:
+    """A report read without its CSVs, with them."""
+    with db.read() as conn:
+        texts = read_texts(conn, found.report_id)
+    return replace(found, csv=texts.get("csv"), extended_csv=texts.get("extended_csv"),
+                   daily_csv=texts.get("daily_csv"))
 
 
 def stored_report(db: Database, report_id: str) -> ReportState | None:
