@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,10 @@ from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 
 Columns = dict[str, np.ndarray]
+
+# Queries read_each runs at once: connectorx decodes outside Python's lock, and
+# one query keeps one server core busy, so two of them halve a read on 2 cores.
+READERS = 2
 
 # STOREMON_DB_READER=driver forces the SQLAlchemy driver, =connectorx forbids the
 # fallback (benchmarks, debugging); the default picks connectorx where it applies.
@@ -83,6 +88,33 @@ def read_columns(url: str, conn: Connection, sql: str, names: list[str],
                 raise
             # A server or URL connectorx cannot handle still works through the driver.
     return read_with_driver(conn, sql, names)
+
+
+def read_each(url: str, conn: Connection, queries: list[tuple[str, bool]],
+              names: list[str]) -> list[Columns]:
+    """read_columns for each (sql, small) of `queries`, in their order: the ones
+    connectorx reads run READERS at a time, while this thread reads the small
+    ones through `conn`, which no other thread may use."""
+    choice = os.environ.get(READER_ENV, "auto")
+    pooled = [i for i, (_, small) in enumerate(queries) if not small or choice == "connectorx"]
+    if choice == "driver" or connectorx_url(url) is None or len(pooled) < 2:
+        return [read_columns(url, conn, sql, names, small) for sql, small in queries]
+    done: dict[int, Columns] = {}
+    with ThreadPoolExecutor(READERS) as pool:
+        running = {i: pool.submit(read_with_connectorx, url, queries[i][0], names)
+                   for i in pooled}
+        for i, (sql, small) in enumerate(queries):
+            if i not in running:
+                done[i] = read_columns(url, conn, sql, names, small)
+        for i, future in running.items():
+            try:
+                done[i] = future.result()
+            except Exception:
+                if choice == "connectorx":
+                    raise
+                # As read_columns does: what connectorx cannot read, the driver can.
+                done[i] = read_with_driver(conn, queries[i][0], names)
+    return [done[i] for i in range(len(queries))]
 
 
 def int_column(columns: Columns, name: str) -> np.ndarray:

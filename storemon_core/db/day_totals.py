@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from storemon_core.db.bulk import chunks, write_int_rows
-from storemon_core.db.columns import int_column, read_columns
+from storemon_core.db.columns import READERS, int_column, read_columns, read_each
 from storemon_core.db.engine_days import Replaced, Windows, engine_days
 from storemon_core.db.poll_arrays import (
     NEVER,
@@ -55,19 +55,32 @@ KEY_LIST = 20_000
 
 def kept_rows(url: str, conn: Connection, where: str,
               columns: list[str] = KEPT_COLUMNS,
-              local_dates: tuple[int, int] | None = None) -> pd.DataFrame:
+              local_dates: tuple[int, int] | None = None,
+              key_range: tuple[int, int] | None = None) -> pd.DataFrame:
     """Kept rows (`columns` of KEPT_COLUMNS, store_key and local_date among them)
     matching `where` (literal integers only), sorted by store and date; with
-    `local_dates` (first, last), only those of local dates first … last, tested here."""
+    `local_dates` (first, last), only those of local dates first … last, tested here.
+
+    `key_range` (the lowest and highest key there is) reads the rows in READERS ranges
+    of keys at once: a period's rows are millions."""
     sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where}"
-    cols = read_columns(url, conn, sql, columns)
+    if key_range is None:
+        cols = read_columns(url, conn, sql, columns)
+    else:
+        cuts = np.linspace(key_range[0], key_range[1] + 1, READERS + 1).astype(np.int64)
+        parts = read_each(url, conn, [
+            (f"{sql} AND store_key >= {lo} AND store_key < {hi}", False)
+            for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)], columns)
+        cols = {name: np.concatenate([int_column(part, name) for part in parts])
+                for name in columns}
     arrays = {name: int_column(cols, name) for name in columns}
     if local_dates is not None:
         first, last = local_dates
         inside = (arrays["local_date"] >= first) & (arrays["local_date"] <= last)
         if not inside.all():
             arrays = {name: values[inside] for name, values in arrays.items()}
-    frame = pd.DataFrame(arrays)
+    # Column by column, as read: stacking them into one block would copy them all.
+    frame = pd.DataFrame(arrays, copy=False)
     keys, dates = frame["store_key"].to_numpy(), frame["local_date"].to_numpy()
     if in_key_order(keys, dates):
         return frame  # a scan of the primary key gives them in order already

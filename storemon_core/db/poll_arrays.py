@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection
 
-from storemon_core.db.columns import bool_column, int_column, read_columns
+from storemon_core.db.columns import Columns, bool_column, int_column, read_each
 from storemon_core.db.reads import KEY_CHUNK
 from storemon_core.engine.intervals import in_key_order
 from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR
@@ -90,13 +90,13 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
     groups, group_of = np.unique(np.stack([lo_day, hi_day]), axis=1, return_inverse=True)
     group_of = group_of.ravel()
     sizes = np.bincount(group_of)
-    parts: list[PollArrays] = []
     many = sizes[group_of] > KEY_CHUNK
+    # Each query, whether it is small, and the stores (by index) whose ranges it holds.
+    queries: list[tuple[str, bool, I64]] = []
     # Overlapping groups (an append's all end at the newest poll) are read as one.
     for low, high in _union(lo_us[many], hi_us[many]):
         members = np.flatnonzero(many & (lo_us >= low) & (hi_us <= high))
-        parts.append(cut_to(_read_polls(url, conn, f"ts >= {low} AND ts <= {high}"),
-                            keys[members], lo_us[members], hi_us[members]))
+        queries.append((f"ts >= {low} AND ts <= {high}", False, members))
     rest = np.flatnonzero(~many)
     # The others by key list, in order of their ranges' starts, so that a query's
     # range (its stores' earliest start on) holds little more than theirs. Long
@@ -114,10 +114,13 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
         # Hours spanned bound the rows at the usual hourly polling (in floats: a
         # store read whole spans the whole int64 range).
         hours = (hi_us[members].astype(float) - low) / US_PER_HOUR
-        found = _read_polls(url, conn, f"store_key IN ({listed}) AND ts >= {low} AND ts <= {high}",
-                            small=int(hours.sum()) < SMALL_HOURS)
-        parts.append(cut_to(found, keys[members], lo_us[members], hi_us[members]))
-    return PollArrays.joined(parts)
+        queries.append((f"store_key IN ({listed}) AND ts >= {low} AND ts <= {high}",
+                        int(hours.sum()) < SMALL_HOURS, members))
+    found = read_each(url, conn, [(_POLLS_SQL + where, small) for where, small, _ in queries],
+                      _POLL_COLUMNS)
+    return PollArrays.joined([
+        cut_to(_poll_arrays(cols), keys[members], lo_us[members], hi_us[members])
+        for cols, (_, _, members) in zip(found, queries, strict=True)])
 
 
 def _runs(members: I64, lo_us: I64) -> list[I64]:
@@ -144,9 +147,11 @@ def _union(lo: I64, hi: I64) -> list[tuple[int, int]]:
     return merged
 
 
-def _read_polls(url: str, conn: Connection, where: str, small: bool = False) -> PollArrays:
-    sql = f"SELECT store_key, ts, active FROM polls WHERE {where}"
-    cols = read_columns(url, conn, sql, ["store_key", "ts", "active"], small=small)
+_POLLS_SQL = "SELECT store_key, ts, active FROM polls WHERE "
+_POLL_COLUMNS = ["store_key", "ts", "active"]
+
+
+def _poll_arrays(cols: Columns) -> PollArrays:
     return PollArrays(int_column(cols, "store_key"), int_column(cols, "ts"),
                       bool_column(cols, "active"))
 

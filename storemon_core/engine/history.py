@@ -187,7 +187,7 @@ def _cut_days(fleet: Fleet, chosen: Period) -> pd.DataFrame:
         "last_poll_utc": poll_instant(after_polls - 1)[keep],
         "near_start": near_start[keep],
         "near_end": near_end[keep],
-    })
+    }, copy=False)  # fresh arrays: stacking them into blocks would copy each again
 
 
 def _near_edges(fleet: Fleet, lanes: I64, edge: I64) -> tuple[npt.NDArray[np.bool_],
@@ -224,6 +224,16 @@ def _text_order_codes(store_id: pd.Series) -> I64:
     return result
 
 
+def _ids_at(store_id: pd.Series, rows: I64) -> npt.NDArray[np.object_]:
+    """The ids at `rows`, without making a text of every row's (a period has millions)."""
+    if isinstance(store_id.dtype, pd.CategoricalDtype):
+        names = np.asarray(store_id.cat.categories, dtype=object)
+        picked: npt.NDArray[np.object_] = names[np.asarray(store_id.cat.codes)[rows]]
+        return picked
+    every: npt.NDArray[np.object_] = np.asarray(store_id, dtype=object)
+    return every[rows]
+
+
 def daily_frame(totals: pd.DataFrame) -> pd.DataFrame:
     """Day totals as the daily CSV's rows (DAILY_COLUMNS, hours), sorted by store_id as
     text, then date. Accepts day totals from anywhere (the engine's come sorted)."""
@@ -250,7 +260,7 @@ def period_frame(totals: pd.DataFrame) -> pd.DataFrame:
     grouped = codes[order]
     first_row = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]]) if len(grouped) \
         else np.zeros(0, dtype=np.int64)
-    ids = np.asarray(totals["store_id"], dtype=object)[order[first_row]]
+    ids = _ids_at(totals["store_id"], order[first_row])
     sums = {column: np.add.reduceat(totals[column].to_numpy(dtype=np.int64)[order], first_row)
             if len(first_row) else np.zeros(0, dtype=np.int64) for column in _SUMMED}
     counted = sums["uptime_us"] + sums["downtime_us"]
