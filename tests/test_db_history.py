@@ -59,6 +59,35 @@ def test_a_cut_keeps_every_range_of_a_store() -> None:
         (1, 0), (1, 5), (1, 15), (2, 10)]
 
 
+def test_key_listed_reads_hold_each_range_and_little_more(db: Database) -> None:
+    """Ranges read by key lists: each store gets the polls of its own ranges, those
+    read whole (to the last instant there is) included, and a query of short ranges
+    is not stretched to a long one's end."""
+    day = 86_400_000_000
+    keys = np.arange(1, 61)
+    polls = pd.DataFrame({
+        "store_id": pd.Categorical(np.repeat([f"s{k:02d}" for k in keys], 40)),
+        "timestamp_utc": pd.to_datetime(
+            np.tile(np.arange(40) * day // 2, len(keys)) + 1_704_067_200_000_000, unit="us",
+            utc=True),
+        "active": np.ones(40 * len(keys), dtype=bool)})
+    db.load(Inputs(polls=polls))
+    with db.read() as conn:
+        found = conn.exec_driver_sql("SELECT id, store_id FROM stores").all()
+        key_of = {name: int(key) for key, name in found}
+        start = int(conn.exec_driver_sql("SELECT MIN(ts) FROM polls").scalar_one())
+        stores = np.array([key_of[f"s{k:02d}"] for k in keys], dtype=np.int64)
+        lo = start + (keys % 3) * day
+        hi = np.where(keys % 5 == 0, poll_arrays.NEVER, lo + (keys % 4) * day)
+        read = poll_arrays.polls_in_ranges(db.url, conn, stores, lo, hi)
+    every = [(key_of[f"s{k:02d}"], start + i * day // 2)
+             for k in keys for i in range(40)]
+    wanted = sorted((key, ts) for key, ts in every
+                    for s, low, high in zip(stores, lo, hi, strict=True)
+                    if key == s and low <= ts <= high)
+    assert list(zip(read.store_key.tolist(), read.ts.tolist(), strict=True)) == wanted
+
+
 def test_slices_of_stores_change_nothing(
     db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:

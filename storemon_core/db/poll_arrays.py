@@ -98,16 +98,15 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
         members = np.flatnonzero(many & (lo_us >= low) & (hi_us <= high))
         queries.append((f"ts >= {low} AND ts <= {high}", False, members))
     rest = np.flatnonzero(~many)
-    # The others by key list, in order of their ranges' starts, so that a query's
-    # range (its stores' earliest start on) holds little more than theirs. Long
-    # ranges (a store read whole) run apart from short ones, whose query would
-    # otherwise reach as far as the longest's end for all of them.
-    long = hi_us - lo_us > RUN_DAYS * US_PER_DAY
+    # The others by key list, in runs whose ranges start within RUN_DAYS of each
+    # other and end so too, so that a query's range (its stores' earliest start to
+    # their latest end) holds little more than theirs: long ranges (a store read
+    # whole, one whose first polls come late) would otherwise stretch the query of
+    # short ones to their ends.
     runs: list[I64] = []
-    for kind in (False, True):
-        chosen = rest[long[rest] == kind]
-        chosen = chosen[np.argsort(lo_us[chosen], kind="stable")]
-        runs += _runs(chosen, lo_us[chosen])
+    for by_start in _runs(rest[np.argsort(lo_us[rest], kind="stable")], lo_us):
+        by_end = by_start[np.argsort(hi_us[by_start], kind="stable")]
+        runs += _runs(by_end, hi_us)
     for members in runs:
         low, high = int(lo_us[members].min()), int(hi_us[members].max())
         listed = ",".join(str(int(k)) for k in keys[members])
@@ -123,13 +122,16 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
         for cols, (_, _, members) in zip(found, queries, strict=True)])
 
 
-def _runs(members: I64, lo_us: I64) -> list[I64]:
-    """`members` (sorted by their ranges' starts `lo_us`) in runs of at most KEY_CHUNK
-    whose starts lie within RUN_DAYS of the run's first."""
+def _runs(members: I64, at_us: I64) -> list[I64]:
+    """`members` (sorted by their instants `at_us[members]`) in runs of at most
+    KEY_CHUNK whose instants lie within RUN_DAYS of the run's first."""
     runs: list[I64] = []
+    instants = at_us[members]
     first = 0
     while first < len(members):
-        end = int(np.searchsorted(lo_us, lo_us[first] + RUN_DAYS * US_PER_DAY, side="right"))
+        # A store read whole ends at the last instant there is: no overflow past it.
+        reach = min(int(instants[first]) + RUN_DAYS * US_PER_DAY, NEVER)
+        end = int(np.searchsorted(instants, reach, side="right"))
         end = min(end, first + KEY_CHUNK)
         runs.append(members[first:end])
         first = end
