@@ -163,18 +163,19 @@ def stored_period(report_id: str) -> periods.PeriodRows:
     return periods.from_report(found)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Computing the period day by day...")
-def counted_period(first: date, last: date, version: str) -> periods.PeriodRows:
+@st.cache_resource(max_entries=4, show_spinner="Computing the periods day by day...")
+def counted_periods(chosen: tuple[tuple[date, date], ...],
+                    version: str) -> list[periods.PeriodRows]:
     del version  # part of the cache key only
-    return periods.counted(database(), first, last)
+    return periods.counted_together(database(), list(chosen))
 
 
 def period_rows(chosen: list[tuple[date, date]],
                 version: str) -> list[periods.PeriodRows]:
     """Each period (first, last) as of the newest poll: the period report made after
-    the last load when there is one, else counted here. While such a report is
-    still being made, its progress is shown and the page stops (it reruns when the
-    report ends)."""
+    the last load when there is one, else counted here (the missing ones together).
+    While such a report is still being made, its progress is shown and the page
+    stops (it reruns when the report ends)."""
     reports, fresh = service().list_reports(50), data_freshness(version)
     found = [live.live_report(reports, fresh, period) for period in chosen]
     for row, (first, last) in zip(found, chosen, strict=True):
@@ -182,9 +183,10 @@ def period_rows(chosen: list[tuple[date, date]],
             follow_report(str(row["report_id"]),
                           f"Computing {first:%Y-%m-%d} … {last:%Y-%m-%d} after the load")
             st.stop()
-    return [counted_period(first, last, version) if row is None
-            else stored_period(str(row["report_id"]))
-            for row, (first, last) in zip(found, chosen, strict=True)]
+    missing = tuple(period for row, period in zip(found, chosen, strict=True) if row is None)
+    counted = iter(counted_periods(missing, version) if missing else [])
+    return [next(counted) if row is None else stored_period(str(row["report_id"]))
+            for row in found]
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -359,6 +359,17 @@ def test_trends_counts_a_period_no_report_holds(loaded: str) -> None:
     assert "Both periods are counted from the polls for this page." in said
 
 
+def test_periods_counted_together_are_each_counted_alone(loaded: str) -> None:
+    db = open_database(loaded)
+    chosen = [(date(2024, 10, 20), date(2024, 11, 2)), (date(2024, 10, 6), date(2024, 10, 19))]
+    together = periods.counted_together(db, chosen)
+    for rows, (first, last) in zip(together, chosen, strict=True):
+        alone = periods.counted(db, first, last)
+        assert (rows.history.period.first, rows.history.period.last) == (first, last)
+        assert rows.daily_text == alone.daily_text and rows.period_text == alone.period_text
+    assert together[0].daily_text != together[1].daily_text
+
+
 def test_trends_follows_the_period_report_of_a_load_still_being_made(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
