@@ -180,8 +180,10 @@ def keep_day_totals(url: str, conn: Connection, changed: PollArrays, written: Re
 def _unkept_stores(url: str, conn: Connection) -> I64:
     """Stores with stored polls but no kept rows (those polled only by this load
     are computed around their polls, which are all there is of them)."""
-    sql = ("SELECT id FROM stores WHERE NOT EXISTS "
-           "(SELECT 1 FROM store_days d WHERE d.store_key = stores.id) "
+    # A lookup per store: MariaDB turns NOT EXISTS into a scan of every kept row
+    # (a third of an hourly append at 14,000 stores x 90 days).
+    sql = ("SELECT id FROM stores WHERE "
+           "(SELECT d.store_key FROM store_days d WHERE d.store_key = stores.id LIMIT 1) IS NULL "
            "AND EXISTS (SELECT 1 FROM polls p WHERE p.store_key = stores.id)")
     return np.sort(int_column(read_columns(url, conn, sql, ["id"], small=True), "id"))
 
