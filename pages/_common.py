@@ -7,6 +7,8 @@ fast at fleet scale without ever showing stale numbers.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -163,11 +165,50 @@ def stored_period(report_id: str) -> periods.PeriodRows:
     return periods.from_report(found)
 
 
-@st.cache_resource(max_entries=4, show_spinner="Computing the periods day by day...")
-def counted_periods(chosen: tuple[tuple[date, date], ...],
-                    version: str) -> list[periods.PeriodRows]:
-    del version  # part of the cache key only
-    return periods.counted_together(database(), list(chosen))
+class _CountedPeriods:
+    """Periods counted by this server, each kept on its own (the newest few): a
+    period stepped back to, or one whose partner now has a report, is not counted
+    again."""
+
+    KEPT = 4
+
+    def __init__(self) -> None:
+        self.rows: OrderedDict[tuple[date, date, str], periods.PeriodRows] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[date, date, str]) -> periods.PeriodRows | None:
+        with self.lock:
+            found = self.rows.get(key)
+            if found is not None:
+                self.rows.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[date, date, str], rows: periods.PeriodRows) -> None:
+        with self.lock:
+            self.rows[key] = rows
+            while len(self.rows) > self.KEPT:
+                self.rows.popitem(last=False)
+
+
+@st.cache_resource
+def _counted() -> _CountedPeriods:
+    return _CountedPeriods()
+
+
+def counted_periods(chosen: list[tuple[date, date]], version: str) -> list[periods.PeriodRows]:
+    """The periods counted from the database as of the newest poll: the ones this
+    server has not counted yet are counted together (periods.counted_together)."""
+    kept = _counted()
+    found = {period: kept.get((*period, version)) for period in chosen}
+    missing = [period for period, rows in found.items() if rows is None]
+    counted: dict[tuple[date, date], periods.PeriodRows] = {}
+    if missing:
+        with st.spinner("Computing the period day by day..."):
+            counted = dict(zip(missing, periods.counted_together(database(), missing),
+                               strict=True))
+        for period, rows in counted.items():
+            kept.put((*period, version), rows)
+    return [found[period] or counted[period] for period in chosen]
 
 
 def period_rows(chosen: list[tuple[date, date]],
@@ -183,7 +224,7 @@ def period_rows(chosen: list[tuple[date, date]],
             follow_report(str(row["report_id"]),
                           f"Computing {first:%Y-%m-%d} … {last:%Y-%m-%d} after the load")
             st.stop()
-    missing = tuple(period for row, period in zip(found, chosen, strict=True) if row is None)
+    missing = [period for row, period in zip(found, chosen, strict=True) if row is None]
     counted = iter(counted_periods(missing, version) if missing else [])
     return [next(counted) if row is None else stored_period(str(row["report_id"]))
             for row in found]

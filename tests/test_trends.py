@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+import streamlit as st
 from builders import hours, polls, zones
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -357,6 +358,27 @@ def test_trends_counts_a_period_no_report_holds(loaded: str) -> None:
     at = _open(TRENDS, first="2024-10-20", last="2024-11-02")
     said = " ".join(c.value for c in at.caption)
     assert "Both periods are counted from the polls for this page." in said
+
+
+def test_a_period_stepped_back_to_is_not_counted_again(
+    loaded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    st.cache_resource.clear()
+    asked: list[tuple[date, date]] = []
+    count = periods.counted
+
+    def counted(db: Any, first: date, last: date) -> periods.PeriodRows:
+        asked.append((first, last))
+        return count(db, first, last)
+
+    monkeypatch.setattr(periods, "counted", counted)
+    _open(TRENDS, first="2024-10-20", last="2024-11-02")
+    assert sorted(asked) == [(date(2024, 10, 6), date(2024, 10, 19)),
+                             (date(2024, 10, 20), date(2024, 11, 2))]
+    asked.clear()
+    at = _open(TRENDS, first="2024-10-06", last="2024-10-19")  # the period before
+    assert asked == [(date(2024, 9, 22), date(2024, 10, 5))]
+    assert at.metric
 
 
 def test_periods_counted_together_are_each_counted_alone(loaded: str) -> None:
