@@ -355,11 +355,11 @@ def main() -> int:
     same = kept["digest"] == results["direct"].values["digest"]
     same_after = results["after"].values["digest"] == results["after direct"].values["digest"]
     print(f"kept == direct: {same}; after the append: {same_after}")
-    print(f"{'step':<14}{'seconds':>9}{'peak MB':>9}  note")
     ratio = kept["seconds"] / read["seconds"]
     for name in ("kept", "read"):
         print(f"{name} runs: " + ", ".join(f"{r.values['seconds']:.2f}" for r in runs[name])
               + " s; the median is shown")
+    print(f"{'step':<14}{'seconds':>9}{'peak MB':>9}  note")
     notes = {
         "load": f"{results['load'].values['polls']:,} polls (target < 120 s)",
         "kept": f"both CSVs, {ratio:.2f} x the plain read (target <= 0.5)",

@@ -94,7 +94,8 @@ def read_each(url: str, conn: Connection, queries: list[tuple[str, bool]],
               names: list[str]) -> list[Columns]:
     """read_columns for each (sql, small) of `queries`, in their order: the ones
     connectorx reads run READERS at a time, while this thread reads the small
-    ones through `conn`, which no other thread may use."""
+    ones through `conn`, which no other thread may use. Every answer is held until
+    the last one is read: for reads of one result split in parts."""
     choice = os.environ.get(READER_ENV, "auto")
     pooled = [i for i, (_, small) in enumerate(queries) if not small or choice == "connectorx"]
     if choice == "driver" or connectorx_url(url) is None or len(pooled) < 2:

@@ -62,7 +62,8 @@ def kept_rows(url: str, conn: Connection, where: str,
     `local_dates` (first, last), only those of local dates first … last, tested here.
 
     `key_range` (the lowest and highest key there is) reads the rows in READERS ranges
-    of keys at once: a period's rows are millions."""
+    of keys at once: a period's rows are millions. The frame's columns are the
+    arrays read, not copies: callers read them and never write into them."""
     sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where}"
     if key_range is None:
         cols = read_columns(url, conn, sql, columns)

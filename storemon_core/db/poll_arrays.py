@@ -25,7 +25,8 @@ NEVER = np.iinfo(np.int64).max
 SLICE_WORK = 2_000_000
 # A read spanning fewer store-hours than this is small (columns.read_columns).
 SMALL_HOURS = 5_000
-# A key-listed read's stores start their ranges within this many days of each other.
+# A key-listed read's stores start their ranges within this many days of each other,
+# and end them so too.
 RUN_DAYS = 7
 
 

@@ -65,7 +65,8 @@ def counted(db: Database, first: date, last: date) -> PeriodRows:
 
 def counted_together(db: Database, chosen: list[tuple[date, date]]) -> list[PeriodRows]:
     """Each period (first, last) counted now, two at a time: a period's reads wait on
-    the server and decode outside Python's lock, while the other's engine runs."""
+    the server and decode outside Python's lock, while the other's engine runs.
+    Each period itself reads on two connections at once (docs/operations.md)."""
     if len(chosen) < 2:
         return [counted(db, first, last) for first, last in chosen]
     with ThreadPoolExecutor(2) as pool:
