@@ -39,15 +39,16 @@ TIMEZONES_FILE = "timezones.csv"
 
 
 def read_polls(
-    src: Source, name: str | None = None
+    src: Source, name: str | None = None, one_chunk: bool = False
 ) -> tuple[pd.DataFrame, pd.DataFrame, FileSummary]:
-    """store_status.csv -> (polls, rejected, summary)."""
+    """store_status.csv -> (polls, rejected, summary); `one_chunk` as in read_table."""
     name = name or source_name(src, STATUS_FILE)
     table = read_table(
         src,
         name,
         {"store_id": ("store_id",), "status": ("status",), "timestamp_utc": ("timestamp_utc",)},
         dictionary={"store_id", "status"},
+        one_chunk=one_chunk,
     )
     ids, ids_ok = check_ids(table.columns["store_id"])
     active, status_ok = check_status(table.columns["status"])

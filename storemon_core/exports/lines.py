@@ -44,7 +44,7 @@ class Table:
     """The fields of a file's well-formed rows, with where each came from."""
 
     name: str
-    data: bytes
+    data: bytes | bytearray
     columns: dict[str, pa.ChunkedArray]  # canonical name -> strings (dictionary-encoded or not)
     read: int  # data rows (non-blank lines after the header)
     shape_rejects: pd.DataFrame
@@ -69,7 +69,7 @@ class Table:
         return row_texts(self.data, starts[lines], ends[lines])
 
 
-def row_text(data: bytes, start: int, end: int) -> str:
+def row_text(data: bytes | bytearray, start: int, end: int) -> str:
     """The copy kept of line data[start:end]: all of it when short, else its first
     ROW_TEXT_CHARS characters and its length in bytes (cheap at any length)."""
     head = data[start : min(end, start + 4 * ROW_TEXT_CHARS + 4)]  # >= ROW_TEXT_CHARS + 1 chars
@@ -79,7 +79,7 @@ def row_text(data: bytes, start: int, end: int) -> str:
     return f"{text[:ROW_TEXT_CHARS]} … ({end - start:,} bytes)"
 
 
-def row_texts(data: bytes, starts: np.ndarray, ends: np.ndarray) -> list[str]:
+def row_texts(data: bytes | bytearray, starts: np.ndarray, ends: np.ndarray) -> list[str]:
     """row_text of each line data[starts[i]:ends[i]]; short lines are decoded in one go
     (a file of rejected rows can run to millions of lines)."""
     texts = np.empty(len(starts), dtype=object)
@@ -112,7 +112,7 @@ def _expected(wanted: dict[str, tuple[str, ...]]) -> str:
 
 
 def _header(
-    name: str, raw: bytes, wanted: dict[str, tuple[str, ...]]
+    name: str, raw: bytes | bytearray, wanted: dict[str, tuple[str, ...]]
 ) -> tuple[dict[str, int], int]:
     """(position of each wanted column, number of columns) of the header line `raw`."""
     if len(raw) > MAX_LINE_BYTES:
@@ -159,7 +159,8 @@ _DICT = pa.dictionary(pa.int32(), pa.string())
 
 
 def _parse(
-    data: bytes | memoryview, ncols: int, positions: dict[str, int], dictionary: set[str]
+    data: bytes | memoryview, ncols: int, positions: dict[str, int], dictionary: set[str],
+    one_chunk: bool = False,
 ) -> pa.Table:
     """Split rows with pyarrow; raises pa.ArrowInvalid on a row with a wrong field count."""
     names = [f"c{i}" for i in range(ncols)]
@@ -167,24 +168,29 @@ def _parse(
         f"c{pos}": (_DICT if c in dictionary else pa.string()) for c, pos in positions.items()
     }
     try:
-        table = _parse_utf8(data, names, wanted)
+        table = _parse_utf8(data, names, wanted, one_chunk)
     except pa.ArrowInvalid as exc:
         if "utf8" not in str(exc).lower():
             raise
         # Bytes that are not UTF-8 are shown replaced; validation then rejects such rows.
         fixed = bytes(data).decode("utf-8", "replace").encode("utf-8")
-        table = _parse_utf8(fixed, names, wanted)
+        table = _parse_utf8(fixed, names, wanted, one_chunk)
     return table.rename_columns(list(positions))
 
 
-def _parse_utf8(data: bytes | memoryview, names: list[str], types: dict[str, Any]) -> pa.Table:
+def _parse_utf8(data: bytes | memoryview, names: list[str], types: dict[str, Any],
+                one_chunk: bool = False) -> pa.Table:
     if len(data) == 0:
         return pa.table({c: pa.array([], t) for c, t in types.items()})
+    # Large blocks: each block brings its own dictionary of store ids, and
+    # unifying hundreds of them grew faster than the file. `one_chunk` (a caller
+    # that parses several pieces at once) makes the whole text one block, parsed
+    # by this thread: one dictionary, nothing to unify.
+    block = min(len(data) + 1, 1 << 30) if one_chunk else 16 << 20
     return pcsv.read_csv(
         pa.py_buffer(data),
-        # Large blocks: each block brings its own dictionary of store ids, and
-        # unifying hundreds of them grew faster than the file.
-        read_options=pcsv.ReadOptions(column_names=names, block_size=16 << 20),
+        read_options=pcsv.ReadOptions(column_names=names, block_size=block,
+                                      use_threads=not one_chunk),
         parse_options=pcsv.ParseOptions(
             delimiter=",", quote_char=False, escape_char=False, ignore_empty_lines=True
         ),
@@ -198,22 +204,27 @@ def _parse_utf8(data: bytes | memoryview, names: list[str], types: dict[str, Any
 
 
 def read_table(
-    src: Source, name: str, wanted: dict[str, tuple[str, ...]], dictionary: set[str]
+    src: Source, name: str, wanted: dict[str, tuple[str, ...]], dictionary: set[str],
+    one_chunk: bool = False,
 ) -> Table:
-    """The file's rows, split into the wanted columns; malformed rows set aside."""
+    """The file's rows, split into the wanted columns; malformed rows set aside.
+    `one_chunk`: parsed by this thread alone, as one chunk (for readers of blocks in
+    parallel)."""
     data = source_bytes(src)
     if data.startswith(_BOM):
         # Keep byte offsets and line numbers: blank the mark out instead of cutting it.
         data = b"   " + data[3:]
     quoted = b'"' in data
-    table = _read_table_fast(data, name, wanted, dictionary, quoted)
+    table = _read_table_fast(data, name, wanted, dictionary, quoted, one_chunk)
     if table is None:
-        table = _read_table_lines(data, name, wanted, dictionary, quoted)
+        table = _read_table_lines(data, name, wanted, dictionary, quoted, one_chunk)
     return table
 
 
 def _read_table_fast(
-    data: bytes, name: str, wanted: dict[str, tuple[str, ...]], dictionary: set[str], quoted: bool
+    data: bytes | bytearray, name: str, wanted: dict[str, tuple[str, ...]], dictionary: set[str],
+    quoted: bool,
+    one_chunk: bool = False,
 ) -> Table | None:
     """The common case, without a line model: header on line 1, then rows that are all
     well formed and short, ending with LF or CRLF, maybe with empty lines between.
@@ -233,7 +244,7 @@ def _read_table_fast(
     try:
         # From the header's "\n" on: pyarrow would drop a byte-order mark opening the
         # first row, and an empty line is skipped.
-        parsed = _parse(memoryview(data)[first_end:], ncols, positions, dictionary)
+        parsed = _parse(memoryview(data)[first_end:], ncols, positions, dictionary, one_chunk)
     except pa.ArrowInvalid:  # a row with a wrong field count, or too long for a block
         return None
     table = Table(
@@ -285,7 +296,9 @@ def _only_crlf(arr: np.ndarray, start: int) -> bool:
 
 
 def _read_table_lines(
-    data: bytes, name: str, wanted: dict[str, tuple[str, ...]], dictionary: set[str], quoted: bool
+    data: bytes | bytearray, name: str, wanted: dict[str, tuple[str, ...]], dictionary: set[str],
+    quoted: bool,
+    one_chunk: bool = False,
 ) -> Table:
     """The careful path: model every physical line, set aside rows with a wrong field count."""
     arr = np.frombuffer(data, dtype=np.uint8)
@@ -319,7 +332,7 @@ def _read_table_lines(
         }
     )
     table = _parse(_clean_copy(arr, starts, ends, has_cr, row_lines), ncols, positions,
-                   dictionary)
+                   dictionary, one_chunk)
     if table.num_rows != len(row_lines):  # pragma: no cover - the clean copy always maps
         raise InputError(f"{name}: could not split the file into rows")
     return Table(
@@ -355,7 +368,8 @@ def _clean_copy(
 
 
 def _blank_lines(
-    data: bytes, arr: np.ndarray, starts: np.ndarray, ends: np.ndarray, counts: np.ndarray
+    data: bytes | bytearray, arr: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+    counts: np.ndarray,
 ) -> np.ndarray:
     """Lines that are empty or only spaces and tabs."""
     blank: np.ndarray = np.asarray(ends == starts)

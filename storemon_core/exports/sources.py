@@ -10,17 +10,17 @@ import os
 from pathlib import Path
 from typing import IO, Any
 
-Source = str | os.PathLike[str] | bytes | IO[bytes] | IO[str]
+Source = str | os.PathLike[str] | bytes | bytearray | IO[bytes] | IO[str]
 
 
 class InputError(ValueError):
     """A file that cannot be read at all: empty, or its header lacks a needed column."""
 
 
-def source_bytes(src: Source) -> bytes:
+def source_bytes(src: Source) -> bytes | bytearray:
     """The whole content of a source; text is encoded as UTF-8."""
-    if isinstance(src, bytes):
-        return src
+    if isinstance(src, (bytes, bytearray)):
+        return src  # a bytearray (a block of a big export) is read as it is, not copied
     if isinstance(src, (str, os.PathLike)):
         return Path(src).read_bytes()
     getvalue = getattr(src, "getvalue", None)  # BytesIO, StringIO, Streamlit's UploadedFile
