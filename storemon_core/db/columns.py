@@ -70,6 +70,21 @@ def read_with_driver(conn: Connection, sql: str, names: list[str]) -> Columns:
     return {name: np.array(columns[i]) for i, name in enumerate(names)}
 
 
+def _by_connectorx(url: str, small: bool) -> bool:
+    """Whether connectorx reads a query (STOREMON_DB_READER, and read_columns' `small`)."""
+    choice = os.environ.get(READER_ENV, "auto")
+    return choice != "driver" and connectorx_url(url) is not None and (
+        not small or choice == "connectorx")
+
+
+def _after_connectorx_failed(error: Exception, conn: Connection, sql: str,
+                             names: list[str]) -> Columns:
+    if os.environ.get(READER_ENV, "auto") == "connectorx":
+        raise error
+    # A server or URL connectorx cannot handle still works through the driver.
+    return read_with_driver(conn, sql, names)
+
+
 def read_columns(url: str, conn: Connection, sql: str, names: list[str],
                  small: bool = False) -> Columns:
     """Run `sql` (built from literal integers only, never user text) and return its
@@ -78,27 +93,22 @@ def read_columns(url: str, conn: Connection, sql: str, names: list[str],
     `small` says the answer is a few thousand rows: then the open connection reads
     it, as connectorx's own connection and schema query cost tens of milliseconds
     a call, which a load's upkeep of day totals would pay dozens of times."""
-    choice = os.environ.get(READER_ENV, "auto")
-    if choice != "driver" and connectorx_url(url) is not None and (
-            not small or choice == "connectorx"):
+    if _by_connectorx(url, small):
         try:
             return read_with_connectorx(url, sql, names)
-        except Exception:
-            if choice == "connectorx":
-                raise
-            # A server or URL connectorx cannot handle still works through the driver.
+        except Exception as error:
+            return _after_connectorx_failed(error, conn, sql, names)
     return read_with_driver(conn, sql, names)
 
 
 def read_each(url: str, conn: Connection, queries: list[tuple[str, bool]],
               names: list[str]) -> list[Columns]:
     """read_columns for each (sql, small) of `queries`, in their order: the ones
-    connectorx reads run READERS at a time, while this thread reads the small
-    ones through `conn`, which no other thread may use. Every answer is held until
-    the last one is read: for reads of one result split in parts."""
-    choice = os.environ.get(READER_ENV, "auto")
-    pooled = [i for i, (_, small) in enumerate(queries) if not small or choice == "connectorx"]
-    if choice == "driver" or connectorx_url(url) is None or len(pooled) < 2:
+    connectorx reads run READERS at a time, while this thread reads the others
+    through `conn`, which no other thread may use. Every answer is held until the
+    last one is read: for reads of one result split in parts."""
+    pooled = [i for i, (_, small) in enumerate(queries) if _by_connectorx(url, small)]
+    if len(pooled) < 2:
         return [read_columns(url, conn, sql, names, small) for sql, small in queries]
     done: dict[int, Columns] = {}
     with ThreadPoolExecutor(READERS) as pool:
@@ -110,11 +120,8 @@ def read_each(url: str, conn: Connection, queries: list[tuple[str, bool]],
         for i, future in running.items():
             try:
                 done[i] = future.result()
-            except Exception:
-                if choice == "connectorx":
-                    raise
-                # As read_columns does: what connectorx cannot read, the driver can.
-                done[i] = read_with_driver(conn, queries[i][0], names)
+            except Exception as error:
+                done[i] = _after_connectorx_failed(error, conn, queries[i][0], names)
     return [done[i] for i in range(len(queries))]
 
 

@@ -66,15 +66,14 @@ def kept_rows(url: str, conn: Connection, where: str,
     arrays read, not copies: callers read them and never write into them."""
     sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where}"
     if key_range is None:
-        cols = read_columns(url, conn, sql, columns)
+        parts = [read_columns(url, conn, sql, columns)]
     else:
         cuts = np.linspace(key_range[0], key_range[1] + 1, READERS + 1).astype(np.int64)
         parts = read_each(url, conn, [
             (f"{sql} AND store_key >= {lo} AND store_key < {hi}", False)
             for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)], columns)
-        cols = {name: np.concatenate([int_column(part, name) for part in parts])
-                for name in columns}
-    arrays = {name: int_column(cols, name) for name in columns}
+    arrays = {name: np.concatenate([int_column(part, name) for part in parts])
+              if len(parts) > 1 else int_column(parts[0], name) for name in columns}
     if local_dates is not None:
         first, last = local_dates
         inside = (arrays["local_date"] >= first) & (arrays["local_date"] <= last)

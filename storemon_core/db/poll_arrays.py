@@ -9,8 +9,8 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy import Connection
 
-from storemon_core.db.columns import Columns, bool_column, int_column, read_each
-from storemon_core.db.reads import KEY_CHUNK
+from storemon_core.db.columns import read_each
+from storemon_core.db.reads import _POLL_NAMES, KEY_CHUNK, _poll_arrays
 from storemon_core.engine.intervals import in_key_order
 from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR
 
@@ -117,9 +117,9 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
         queries.append((f"store_key IN ({listed}) AND ts >= {low} AND ts <= {high}",
                         int(hours.sum()) < SMALL_HOURS, members))
     found = read_each(url, conn, [(_POLLS_SQL + where, small) for where, small, _ in queries],
-                      _POLL_COLUMNS)
+                      _POLL_NAMES)
     return PollArrays.joined([
-        cut_to(_poll_arrays(cols), keys[members], lo_us[members], hi_us[members])
+        cut_to(PollArrays(*_poll_arrays(cols)), keys[members], lo_us[members], hi_us[members])
         for cols, (_, _, members) in zip(found, queries, strict=True)])
 
 
@@ -150,13 +150,7 @@ def _union(lo: I64, hi: I64) -> list[tuple[int, int]]:
     return merged
 
 
-_POLLS_SQL = "SELECT store_key, ts, active FROM polls WHERE "
-_POLL_COLUMNS = ["store_key", "ts", "active"]
-
-
-def _poll_arrays(cols: Columns) -> PollArrays:
-    return PollArrays(int_column(cols, "store_key"), int_column(cols, "ts"),
-                      bool_column(cols, "active"))
+_POLLS_SQL = f"SELECT {', '.join(_POLL_NAMES)} FROM polls WHERE "
 
 
 def cut_to(found: PollArrays, keys: I64, lo_us: I64, hi_us: I64) -> PollArrays:
