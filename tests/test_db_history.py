@@ -88,6 +88,90 @@ def test_key_listed_reads_hold_each_range_and_little_more(db: Database) -> None:
     assert list(zip(read.store_key.tolist(), read.ts.tolist(), strict=True)) == wanted
 
 
+def _every_half_day(db: Database, stores: int, polls: int) -> tuple[dict[str, int], int]:
+    """`stores` stores polled every 12 hours, `polls` times, statuses varied; their
+    keys and the first poll's instant."""
+    day = 86_400_000_000
+    names = [f"s{k:03d}" for k in range(stores)]
+    frame = pd.DataFrame({
+        "store_id": pd.Categorical(np.repeat(names, polls)),
+        "timestamp_utc": pd.to_datetime(
+            np.tile(np.arange(polls) * day // 2, stores) + 1_704_067_200_000_000, unit="us",
+            utc=True),
+        "active": np.arange(stores * polls) % 3 != 0})
+    db.load(Inputs(polls=frame))
+    with db.read() as conn:
+        key_of = {name: int(key) for key, name in
+                  conn.exec_driver_sql("SELECT id, store_id FROM stores").all()}
+        start = int(conn.exec_driver_sql("SELECT MIN(ts) FROM polls").scalar_one())
+    return key_of, start
+
+
+def test_range_queries_and_instants_read_each_stores_own_polls(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ranges many stores share are read by range queries over every store's polls
+    (here from 5 stores on), the few that start or end furthest out by key list, and
+    single instants by lookup: each store gets exactly the polls of its ranges and
+    instants, with their statuses."""
+    monkeypatch.setattr(poll_arrays, "KEY_CHUNK", 5)
+    monkeypatch.setattr(poll_arrays, "POINTS_CHUNK", 7)
+    day = 86_400_000_000
+    key_of, start = _every_half_day(db, 60, 20)
+    stores = np.array(sorted(key_of.values()), dtype=np.int64)
+    index = np.arange(len(stores))
+    lo = start + day + (index % 4) * day // 8
+    hi = lo + day + (index % 3) * day // 4
+    hi[-2:] += 4 * day  # two stores end far out: key-listed, not stretching the rest
+    at_keys = stores[::3]
+    at_us = start + (np.arange(len(at_keys)) % 20) * day // 2
+    at_us[-1] += 1  # no poll at that instant: nothing is read for it
+    with db.read() as conn:
+        polls = conn.exec_driver_sql("SELECT store_key, ts, active FROM polls").all()
+        read = poll_arrays.polls_in_ranges(db.url, conn, stores, lo, hi, at=(at_keys, at_us))
+    ranges = {int(k): (int(a), int(b)) for k, a, b in zip(stores, lo, hi, strict=True)}
+    instants = set(zip(at_keys.tolist(), at_us.tolist(), strict=True))
+    wanted = sorted((int(k), int(t), bool(a)) for k, t, a in polls
+                    if ranges[int(k)][0] <= t <= ranges[int(k)][1] or (k, t) in instants)
+    assert list(zip(read.store_key.tolist(), read.ts.tolist(), read.active.tolist(),
+                    strict=True)) == wanted
+    assert len(wanted) > 60 * 2
+
+
+@pytest.mark.parametrize("time_span", [10, 2**61])
+def test_joined_polls_are_sorted_once_each_inactive_winning(time_span: int) -> None:
+    """Parts joined give one poll per store and instant, sorted, inactive when any
+    was, whether store, instant and status fit in one sort key or (spans too wide)
+    not."""
+    rng = np.random.default_rng(time_span % 1000)
+    parts = [PollArrays(rng.integers(0, 30, 400), rng.integers(0, time_span, 400)
+                        - time_span // 2, rng.random(400) < 0.6) for _ in range(3)]
+    got = PollArrays.joined(parts)
+    frame = pd.DataFrame({"k": np.concatenate([p.store_key for p in parts]),
+                          "t": np.concatenate([p.ts for p in parts]),
+                          "a": np.concatenate([p.active for p in parts])})
+    wanted = frame.groupby(["k", "t"], sort=True)["a"].all().reset_index()
+    assert got.store_key.tolist() == wanted["k"].tolist()
+    assert got.ts.tolist() == wanted["t"].tolist()
+    assert got.active.tolist() == wanted["a"].tolist()
+    assert len(wanted) < 1200 if time_span == 10 else len(wanted) == 1200
+
+
+def test_history_read_by_range_queries_equals_engine(
+    db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the real exports' few stores read as many (range queries, outliers by
+    key list, instants looked up), a period's history still equals the engine's."""
+    monkeypatch.setattr(poll_arrays, "KEY_CHUNK", 3)
+    monkeypatch.setattr(poll_arrays, "POINTS_CHUNK", 4)
+    db.load(export_inputs)
+    newest = export_inputs.polls["timestamp_utc"].max()
+    first, last = (newest - pd.Timedelta(days=5)).date(), (newest - pd.Timedelta(days=1)).date()
+    expected = history(export_inputs.polls, export_inputs.business_hours,
+                       export_inputs.timezones, first, last, newest)
+    assert _csvs(read_history(db, first, last)) == _csvs(expected)
+
+
 def test_slices_of_stores_change_nothing(
     db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:

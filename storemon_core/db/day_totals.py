@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from storemon_core.db.bulk import chunks, write_int_rows
-from storemon_core.db.columns import READERS, int_column, read_columns, read_each
+from storemon_core.db.columns import int_column, read_columns
 from storemon_core.db.engine_days import Replaced, Windows, engine_days
 from storemon_core.db.poll_arrays import (
     NEVER,
@@ -55,25 +55,16 @@ KEY_LIST = 20_000
 
 def kept_rows(url: str, conn: Connection, where: str,
               columns: list[str] = KEPT_COLUMNS,
-              local_dates: tuple[int, int] | None = None,
-              key_range: tuple[int, int] | None = None) -> pd.DataFrame:
+              local_dates: tuple[int, int] | None = None) -> pd.DataFrame:
     """Kept rows (`columns` of KEPT_COLUMNS, store_key and local_date among them)
     matching `where` (literal integers only), sorted by store and date; with
     `local_dates` (first, last), only those of local dates first … last, tested here.
 
-    `key_range` (the lowest and highest key there is) reads the rows in READERS ranges
-    of keys at once: a period's rows are millions. The frame's columns are the
-    arrays read, not copies: callers read them and never write into them."""
+    The frame's columns are the arrays read, not copies: callers read them and
+    never write into them."""
     sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where}"
-    if key_range is None:
-        parts = [read_columns(url, conn, sql, columns)]
-    else:
-        cuts = np.linspace(key_range[0], key_range[1] + 1, READERS + 1).astype(np.int64)
-        parts = read_each(url, conn, [
-            (f"{sql} AND store_key >= {lo} AND store_key < {hi}", False)
-            for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)], columns)
-    arrays = {name: np.concatenate([int_column(part, name) for part in parts])
-              if len(parts) > 1 else int_column(parts[0], name) for name in columns}
+    read = read_columns(url, conn, sql, columns)
+    arrays = {name: int_column(read, name) for name in columns}
     if local_dates is not None:
         first, last = local_dates
         inside = (arrays["local_date"] >= first) & (arrays["local_date"] <= last)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sqlalchemy import Connection
+from sqlalchemy.engine import make_url
 
 from storemon_core.db.columns import read_each
 from storemon_core.db.reads import _POLL_NAMES, KEY_CHUNK, _poll_arrays
@@ -28,6 +29,8 @@ SMALL_HOURS = 5_000
 # A key-listed read's stores start their ranges within this many days of each other,
 # and end them so too.
 RUN_DAYS = 7
+# The share of a range query's stores on each side that are read by key list instead.
+OUTLIERS = 0.02
 
 
 @dataclass(frozen=True)
@@ -61,16 +64,36 @@ class PollArrays:
             return PollArrays.empty()
         if len(parts) == 1 and parts[0].is_sorted():
             return parts[0]
-        keys = np.concatenate([p.store_key for p in parts])
-        times = np.concatenate([p.ts for p in parts])
+        keys = np.concatenate([p.store_key for p in parts]).astype(np.int64, copy=False)
+        times = np.concatenate([p.ts for p in parts]).astype(np.int64, copy=False)
         active = np.concatenate([p.active for p in parts]).astype(bool)
+        packed = _packed(keys, times, active)
+        if packed is not None:
+            return packed
         order = np.lexsort((times, keys))
         keys, times, active = keys[order], times[order], active[order]
-        if len(keys) == 0:
-            return PollArrays.empty()
         first = np.r_[True, (keys[1:] != keys[:-1]) | (times[1:] != times[:-1])]
         starts = np.flatnonzero(first)
         return PollArrays(keys[starts], times[starts], np.logical_and.reduceat(active, starts))
+
+
+def _packed(keys: I64, times: I64, active: np.ndarray) -> PollArrays | None:
+    """`joined`'s result by sorting one number per poll, store, instant and status
+    in turn, inactive (0) first; None when those do not fit in one: sorting one
+    column is several times faster than sorting by two."""
+    low_key, low_time = int(keys.min()), int(times.min())
+    keys_span = int(keys.max()) - low_key + 1
+    times_span = int(times.max()) - low_time + 1
+    if keys_span * times_span * 2 >= 1 << 63:
+        return None
+    packed = np.sort(((keys - low_key) * times_span + (times - low_time)) * 2
+                     + active.astype(np.int64))
+    at = packed >> 1  # store and instant
+    # The first of each store and instant: inactive when any of them was.
+    first = packed[np.r_[True, at[1:] != at[:-1]]]
+    at = first >> 1
+    return PollArrays(at // times_span + low_key, at % times_span + low_time,
+                      (first & 1).astype(bool))
 
 
 def day_us(days: I64) -> tuple[I64, I64]:
@@ -79,24 +102,67 @@ def day_us(days: I64) -> tuple[I64, I64]:
 
 
 def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
-                    hi_us: I64) -> PollArrays:
-    """Stored polls of store `keys[i]` with lo_us[i] <= ts <= hi_us[i].
+                    hi_us: I64, at: tuple[I64, I64] | None = None) -> PollArrays:
+    """Stored polls of store `keys[i]` with lo_us[i] <= ts <= hi_us[i], and with
+    `at` (keys, instants) the polls at those instants.
 
     Stores with alike ranges (the same UTC days), when they are many, are read
     by range queries over the instant index, the others by key lists over the
-    key index; the rows are then cut to each store's own range here."""
-    if len(keys) == 0:
+    key index; the rows are then cut to each store's own range here. Instants
+    are looked up in the key index, a few thousand per query."""
+    point_queries = _point_queries(url, *at) if at is not None else []
+    if len(keys) == 0 and not point_queries:
         return PollArrays.empty()
+    queries = [(_POLLS_SQL + where, small, members)
+               for where, small, members in _range_queries(keys, lo_us, hi_us)]
+    found = read_each(url, conn, [(sql, small) for sql, small, _ in queries + point_queries],
+                      _POLL_NAMES)
+    ranged = [cut_to(PollArrays(*_poll_arrays(cols)), keys[members], lo_us[members],
+                     hi_us[members])
+              for cols, (_, _, members) in zip(found[:len(queries)], queries, strict=True)]
+    return PollArrays.joined(ranged + [PollArrays(*_poll_arrays(cols))
+                                       for cols in found[len(queries):]])
+
+
+# Instants per point query: a list of (key, instant) pairs the server joins by key.
+POINTS_CHUNK = 10_000
+
+
+def _point_queries(url: str, keys: I64, at_us: I64) -> list[tuple[str, bool, I64]]:
+    # MySQL and MariaDB look a list of pairs up in the primary key; SQLite scans the
+    # table for one, and looks each pair up only when they are joined as a table.
+    by_list = make_url(url).get_backend_name() != "sqlite"
+    queries: list[tuple[str, bool, I64]] = []
+    for first in range(0, len(keys), POINTS_CHUNK):
+        pairs = ",".join(f"({int(k)},{int(t)})" for k, t in zip(
+            keys[first:first + POINTS_CHUNK], at_us[first:first + POINTS_CHUNK], strict=True))
+        sql = (f"{_POLLS_SQL}(store_key, ts) IN ({pairs})" if by_list else
+               f"SELECT p.store_key, p.ts, p.active FROM (VALUES {pairs}) v "
+               "JOIN polls p ON p.store_key = v.column1 AND p.ts = v.column2")
+        queries.append((sql, False, np.arange(first, min(first + POINTS_CHUNK, len(keys)))))
+    return queries
+
+
+def _range_queries(keys: I64, lo_us: I64, hi_us: I64) -> list[tuple[str, bool, I64]]:
+    """Each query's condition, whether it is small, and the stores (by index) whose
+    ranges it holds."""
     lo_day, hi_day = lo_us // US_PER_DAY, hi_us // US_PER_DAY
     groups, group_of = np.unique(np.stack([lo_day, hi_day]), axis=1, return_inverse=True)
     group_of = group_of.ravel()
     sizes = np.bincount(group_of)
     many = sizes[group_of] > KEY_CHUNK
-    # Each query, whether it is small, and the stores (by index) whose ranges it holds.
     queries: list[tuple[str, bool, I64]] = []
-    # Overlapping groups (an append's all end at the newest poll) are read as one.
+    # Overlapping groups (an append's all end at the newest poll) are read as one,
+    # but for the few stores that start or end it furthest out: a range query reads
+    # every store's polls, so those few would stretch it for all.
     for low, high in _union(lo_us[many], hi_us[many]):
         members = np.flatnonzero(many & (lo_us >= low) & (hi_us <= high))
+        low_cut, high_cut = np.quantile(lo_us[members], OUTLIERS), np.quantile(
+            hi_us[members], 1 - OUTLIERS)
+        outside = (lo_us[members] < low_cut) | (hi_us[members] > high_cut)
+        many[members[outside]] = False
+        members = members[~outside]
+        low, high = int(lo_us[members].min()), int(hi_us[members].max())
         queries.append((f"ts >= {low} AND ts <= {high}", False, members))
     rest = np.flatnonzero(~many)
     # The others by key list, in runs whose ranges start within RUN_DAYS of each
@@ -116,11 +182,7 @@ def polls_in_ranges(url: str, conn: Connection, keys: I64, lo_us: I64,
         hours = (hi_us[members].astype(float) - low) / US_PER_HOUR
         queries.append((f"store_key IN ({listed}) AND ts >= {low} AND ts <= {high}",
                         int(hours.sum()) < SMALL_HOURS, members))
-    found = read_each(url, conn, [(_POLLS_SQL + where, small) for where, small, _ in queries],
-                      _POLL_NAMES)
-    return PollArrays.joined([
-        cut_to(PollArrays(*_poll_arrays(cols)), keys[members], lo_us[members], hi_us[members])
-        for cols, (_, _, members) in zip(found, queries, strict=True)])
+    return queries
 
 
 def _runs(members: I64, at_us: I64) -> list[I64]:
