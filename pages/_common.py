@@ -195,17 +195,19 @@ def _counted() -> _CountedPeriods:
     return _CountedPeriods()
 
 
-def counted_periods(chosen: list[tuple[date, date]], version: str) -> list[periods.PeriodRows]:
+def counted_periods(chosen: list[tuple[date, date]], version: str,
+                    with_daily: list[tuple[date, date]]) -> list[periods.PeriodRows]:
     """The periods counted from the database as of the newest poll: the ones this
-    server has not counted yet are counted together (periods.counted_together)."""
+    server has not counted yet are counted together (periods.counted_together),
+    the daily rows of those `with_daily` (shown day by day) included."""
     kept = _counted()
     found = {period: kept.get((*period, version)) for period in chosen}
     missing = [period for period, rows in found.items() if rows is None]
     counted: dict[tuple[date, date], periods.PeriodRows] = {}
     if missing:
         with st.spinner("Computing the period day by day..."):
-            counted = dict(zip(missing, periods.counted_together(database(), missing),
-                               strict=True))
+            counted = dict(zip(missing, periods.counted_together(
+                database(), missing, with_daily), strict=True))
         for period, rows in counted.items():
             kept.put((*period, version), rows)
     return [found[period] or counted[period] for period in chosen]
@@ -214,9 +216,9 @@ def counted_periods(chosen: list[tuple[date, date]], version: str) -> list[perio
 def period_rows(chosen: list[tuple[date, date]],
                 version: str) -> list[periods.PeriodRows]:
     """Each period (first, last) as of the newest poll: the period report made after
-    the last load when there is one, else counted here (the missing ones together).
-    While such a report is still being made, its progress is shown and the page
-    stops (it reruns when the report ends)."""
+    the last load when there is one, else counted here (the missing ones together;
+    the first is the one shown day by day). While such a report is still being
+    made, its progress is shown and the page stops (it reruns when the report ends)."""
     reports, fresh = service().list_reports(50), data_freshness(version)
     found = [live.live_report(reports, fresh, period) for period in chosen]
     for row, (first, last) in zip(found, chosen, strict=True):
@@ -225,7 +227,7 @@ def period_rows(chosen: list[tuple[date, date]],
                           f"Computing {first:%Y-%m-%d} … {last:%Y-%m-%d} after the load")
             st.stop()
     missing = [period for row, period in zip(found, chosen, strict=True) if row is None]
-    counted = iter(counted_periods(missing, version) if missing else [])
+    counted = iter(counted_periods(missing, version, chosen[:1]) if missing else [])
     return [next(counted) if row is None else stored_period(str(row["report_id"]))
             for row in found]
 
@@ -242,7 +244,7 @@ def trends_view(first: date, last: date, search: str, worst: int, version: str,
                 _current: periods.PeriodRows, _previous: periods.PeriodRows) -> trends.TrendsView:
     """The Trends page's tables for the period first … last and the one before it."""
     del first, last, version  # the cache key: with these, the two periods' rows are given
-    return trends.trends_view(_current.history, _previous.history, search, worst)
+    return trends.trends_view(_current.history, _previous.totals, search, worst)
 
 
 def day_columns() -> dict[str, Any]:

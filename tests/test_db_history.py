@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from storemon_core.db import Database, engine_days, poll_arrays
+from storemon_core.db import Database, day_totals, engine_days, poll_arrays
 from storemon_core.db.history import read_history, read_store_history
 from storemon_core.db.poll_arrays import PollArrays, cut_to, store_slices
 from storemon_core.engine.history import history
@@ -161,9 +161,11 @@ def test_history_read_by_range_queries_equals_engine(
     db: Database, export_inputs: Inputs, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """With the real exports' few stores read as many (range queries, outliers by
-    key list, instants looked up), a period's history still equals the engine's."""
+    key list, instants looked up, kept rows by several lists of keys), a period's
+    history still equals the engine's."""
     monkeypatch.setattr(poll_arrays, "KEY_CHUNK", 3)
     monkeypatch.setattr(poll_arrays, "POINTS_CHUNK", 4)
+    monkeypatch.setattr(day_totals, "KEPT_KEYS", 2)
     db.load(export_inputs)
     newest = export_inputs.polls["timestamp_utc"].max()
     first, last = (newest - pd.Timedelta(days=5)).date(), (newest - pd.Timedelta(days=1)).date()

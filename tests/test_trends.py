@@ -117,8 +117,7 @@ def test_the_store_filter_matches_part_of_an_id_in_any_case() -> None:
     assert len(trends.matching(daily, "")) == 2
     totals = _totals([("North-1", 100.0)]).assign(downtime=0.0, unobserved=0.0,
                                                    business_hours=1.0, uptime=1.0)
-    view = trends.trends_view(_period(daily, totals), _period(daily.iloc[:0], totals.iloc[:0]),
-                              search="south")
+    view = trends.trends_view(_period(daily, totals), totals.iloc[:0], search="south")
     assert view.current.stores == 0 and view.fleet["stores"].tolist() == [1]
 
 
@@ -230,7 +229,7 @@ def _as_csvs(found: History) -> History:
 def _expected_view(url: str, first: date, last: date) -> trends.TrendsView:
     db = open_database(url)
     return trends.trends_view(_as_csvs(read_history(db, first, last)),
-                              _as_csvs(read_history(db, *previous_period(first, last))))
+                              _as_csvs(read_history(db, *previous_period(first, last))).totals)
 
 
 def test_trends_default_period_is_the_30_days_up_to_the_newest_poll(loaded: str) -> None:

@@ -28,7 +28,7 @@ import pandas as pd
 from sqlalchemy import Connection, func, select
 
 from storemon_core.db.bulk import chunks, write_int_rows
-from storemon_core.db.columns import int_column, read_columns
+from storemon_core.db.columns import int_column, read_columns, read_each
 from storemon_core.db.engine_days import Replaced, Windows, engine_days
 from storemon_core.db.poll_arrays import (
     NEVER,
@@ -70,6 +70,10 @@ def kept_rows(url: str, conn: Connection, where: str,
         inside = (arrays["local_date"] >= first) & (arrays["local_date"] <= last)
         if not inside.all():
             arrays = {name: values[inside] for name, values in arrays.items()}
+    return _sorted_kept(arrays)
+
+
+def _sorted_kept(arrays: dict[str, I64]) -> pd.DataFrame:
     # Column by column, as read: stacking them into one block would copy them all.
     frame = pd.DataFrame(arrays, copy=False)
     keys, dates = frame["store_key"].to_numpy(), frame["local_date"].to_numpy()
@@ -77,6 +81,25 @@ def kept_rows(url: str, conn: Connection, where: str,
         return frame  # a scan of the primary key gives them in order already
     order = np.lexsort((dates, keys))
     return frame.iloc[order].reset_index(drop=True)
+
+
+# Keys per list of a read of kept rows: below MariaDB's in_predicate_conversion_threshold
+# (1,000), a list stays ranges of the primary key instead of becoming a join.
+KEPT_KEYS = 900
+
+
+def kept_rows_of(url: str, conn: Connection, keys: I64, where: str) -> pd.DataFrame:
+    """kept_rows of the stores `keys` (sorted) matching `where`, read by lists of keys
+    (two queries at a time)."""
+    columns = KEPT_COLUMNS
+    sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where} AND store_key IN "
+    parts = read_each(url, conn, [
+        (sql + "(" + ",".join(str(int(k)) for k in keys[first:first + KEPT_KEYS]) + ")", False)
+        for first in range(0, len(keys), KEPT_KEYS)], columns) if len(keys) else []
+    if not parts:
+        return kept_rows(url, conn, "1 = 0")
+    return _sorted_kept({name: np.concatenate([int_column(part, name) for part in parts])
+                         for name in columns})
 
 
 def as_kept(days: pd.DataFrame) -> pd.DataFrame:

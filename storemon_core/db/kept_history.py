@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from storemon_core.db.columns import Columns
 from storemon_core.db.database import READ_ATTEMPTS, Database
-from storemon_core.db.day_totals import kept_rows
+from storemon_core.db.day_totals import kept_rows, kept_rows_of
 from storemon_core.db.engine_days import Windows, engine_days, stored_hours
 from storemon_core.db.partitions import EVERY_STORE
 from storemon_core.db.poll_arrays import PollArrays, polls_in_ranges
@@ -86,8 +86,7 @@ def _kept_part(url: str, conn: Connection, period: Period, every: I64,
     last_day = first_day + period.days - 1
     start_us, end_us = period_range_us(period)
     as_of_us = microseconds(period.as_of)
-    kept = _kept_of_period(url, conn, first_day, last_day, kept_dates,
-                           (int(every[0]), int(every[-1])) if len(every) else (0, -1))
+    kept = _kept_of_period(url, conn, first_day, last_day, kept_dates, every)
     edges = _edges(kept, as_of_us, int(every.max(initial=0)) + 1)
     good = every[edges.good[every]]
     whole = every[~edges.good[every]]
@@ -119,20 +118,22 @@ def _kept_part(url: str, conn: Connection, period: Period, every: I64,
 
 
 def _kept_of_period(url: str, conn: Connection, first_day: int, last_day: int,
-                    kept_dates: tuple[int | None, int | None],
-                    keys: tuple[int, int]) -> pd.DataFrame:
-    """The kept rows of local dates first_day … last_day of the store keys keys[0] …
-    keys[1], sorted by store and date; `kept_dates`: the first and last kept date."""
+                    kept_dates: tuple[int | None, int | None], every: I64) -> pd.DataFrame:
+    """The kept rows of local dates first_day … last_day of the stores `every` (sorted
+    keys), sorted by store and date; `kept_dates`: the first and last kept date."""
+    keys = (int(every[0]), int(every[-1])) if len(every) else (0, -1)
     lo, hi = kept_dates
-    of_keys = f"store_key >= {keys[0]} AND store_key <= {keys[1]}"
     if lo is None or hi is None:
         return kept_rows(url, conn, "1 = 0")
     if 2 * (min(hi, last_day) - max(lo, first_day) + 1) >= hi - lo + 1:
         # Most kept dates are the period's: the server scans the table a third
         # faster without testing each row's date, and the test costs nothing here.
-        return kept_rows(url, conn, of_keys, local_dates=(first_day, last_day))
-    return kept_rows(url, conn,
-                     f"{of_keys} AND local_date >= {first_day} AND local_date <= {last_day}")
+        return kept_rows(url, conn, f"store_key >= {keys[0]} AND store_key <= {keys[1]}",
+                         local_dates=(first_day, last_day))
+    # Fewer: each store's dates of the period are a range of the primary key, which
+    # the server reads for a list of keys (and scans every date of a range of keys).
+    return kept_rows_of(url, conn, every,
+                        f"local_date >= {first_day} AND local_date <= {last_day}")
 
 
 def _windows_of(keys: I64, zones: pd.DataFrame, first_day: int, last_day: int

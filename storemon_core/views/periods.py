@@ -2,20 +2,22 @@
 
 Either way the rows are the period CSVs read back, so a page shows the same
 numbers (rounded as the CSVs are) whether a report after the last load had them
-ready or the page had to count them, and its downloads are those CSVs.
+ready or the page had to count them, and its downloads are those CSVs. A
+counted period's CSVs are written when first asked for.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from storemon_core.engine.history import History
-from storemon_core.engine.period import period_of
+from storemon_core.engine.period import Period, period_of
 from storemon_core.output.history_csv import (
     daily_csv,
     period_csv,
@@ -28,21 +30,43 @@ if TYPE_CHECKING:
     from storemon_core.service import ReportState
 
 
-@dataclass(frozen=True)
 class PeriodRows:
-    """A period's daily and period CSVs, and their rows."""
+    """A period's daily and period CSVs, and their rows, each made when first asked
+    for: the Trends page needs only the rows per store of the period before, and
+    a daily CSV of the fleet (tens of megabytes) costs a tenth of a second to
+    write and as much to read back."""
 
-    history: History
-    daily_text: str
-    period_text: str
-    report_id: str | None  # the stored report they come from; None when counted here
+    def __init__(self, period: Period, report_id: str | None,
+                 texts: tuple[str, str] | None = None, counted: History | None = None):
+        if (texts is None) == (counted is None):
+            raise ValueError("a period's rows come from its CSVs or from its counting")
+        self.period = period
+        self.report_id = report_id  # the stored report they come from; None when counted
+        self._counted = counted
+        if texts is not None:
+            self.__dict__["daily_text"], self.__dict__["period_text"] = texts
 
+    @cached_property
+    def daily_text(self) -> str:
+        assert self._counted is not None
+        return daily_csv(self._counted.daily)
 
-def _rows(first: date, last: date, as_of: pd.Timestamp, daily_text: str, period_text: str,
-          report_id: str | None) -> PeriodRows:
-    chosen = period_of(first, last, as_of)
-    found = History(chosen, read_daily_csv(daily_text), read_period_csv(period_text))
-    return PeriodRows(found, daily_text, period_text, report_id)
+    @cached_property
+    def period_text(self) -> str:
+        assert self._counted is not None
+        return period_csv(self._counted.totals)
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        return read_daily_csv(self.daily_text)
+
+    @cached_property
+    def totals(self) -> pd.DataFrame:
+        return read_period_csv(self.period_text)
+
+    @property
+    def history(self) -> History:
+        return History(self.period, self.daily, self.totals)
 
 
 def from_report(state: ReportState) -> PeriodRows:
@@ -50,8 +74,8 @@ def from_report(state: ReportState) -> PeriodRows:
     if (state.first is None or state.last is None or state.as_of is None
             or state.csv is None or state.daily_csv is None):
         raise ValueError(f"report {state.report_id} is not a finished period report")
-    return _rows(state.first, state.last, state.as_of, state.daily_csv, state.csv,
-                 state.report_id)
+    return PeriodRows(period_of(state.first, state.last, state.as_of), state.report_id,
+                      texts=(state.daily_csv, state.csv))
 
 
 def counted(db: Database, first: date, last: date) -> PeriodRows:
@@ -59,15 +83,23 @@ def counted(db: Database, first: date, last: date) -> PeriodRows:
     from storemon_core.db.history import read_history
 
     found = read_history(db, first, last)
-    return _rows(first, last, found.period.as_of, daily_csv(found.daily),
-                 period_csv(found.totals), None)
+    return PeriodRows(found.period, None, counted=found)
 
 
-def counted_together(db: Database, chosen: list[tuple[date, date]]) -> list[PeriodRows]:
+def counted_together(db: Database, chosen: list[tuple[date, date]],
+                     with_daily: Collection[tuple[date, date]] = ()) -> list[PeriodRows]:
     """Each period (first, last) counted now, two at a time: a period's reads wait on
     the server and decode outside Python's lock, while the other's engine runs.
-    Each period itself reads on two connections at once (docs/operations.md)."""
+    Each period's edge reads run on two connections at once (docs/operations.md).
+    The daily rows of the periods `with_daily` are made beside the other's counting;
+    the others' when first asked for."""
+    def count(period: tuple[date, date]) -> PeriodRows:
+        rows = counted(db, *period)
+        if period in with_daily:
+            rows.daily  # noqa: B018 (made now, in this thread)
+        return rows
+
     if len(chosen) < 2:
-        return [counted(db, first, last) for first, last in chosen]
+        return [count(period) for period in chosen]
     with ThreadPoolExecutor(2) as pool:
-        return list(pool.map(lambda period: counted(db, *period), chosen))
+        return list(pool.map(count, chosen))

@@ -219,11 +219,12 @@ class TrendsView:
     heatmap: pd.DataFrame  # store × date uptime %
 
 
-def trends_view(current: History, previous: History, search: str = "",
+def trends_view(current: History, previous_totals: pd.DataFrame, search: str = "",
                 worst: int = DEFAULT_WORST) -> TrendsView:
-    """The page's tables for stores whose id contains `search` (all when empty)."""
+    """The page's tables for stores whose id contains `search` (all when empty), from
+    the period's history and the rows per store (PERIOD_COLUMNS) of the one before."""
     daily, totals = matching(current.daily, search), matching(current.totals, search)
-    before = matching(previous.totals, search)
+    before = matching(previous_totals, search)
     compared = comparison(totals, before)
     worst_rows = worst_stores(totals, worst)
     return TrendsView(
