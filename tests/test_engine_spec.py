@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from builders import hours, polls, row, zones
 
 from storemon_core.engine.uptime import REPORT_COLUMNS, uptime_report
+from storemon_core.output import csv_text as csv_text_module
 from storemon_core.output.report_csv import report_csv
 
 H = 1.0  # hours
@@ -245,3 +247,24 @@ def test_csv_quotes_only_ids_that_need_it_and_reads_back() -> None:
     back = pd.read_csv(io.StringIO(text), dtype={"store_id": str})
     assert back["store_id"].tolist() == sorted(ids)
     assert back["last_poll_utc"].tolist() == ["2024-03-11 10:00:00.000000 UTC"] * 3
+
+
+@pytest.mark.parametrize("rows, odd", [(csv_text_module.PARALLEL_ROWS + 3, None),
+                                       (csv_text_module.PARALLEL_ROWS * 2 + 1, 'a,"b'),
+                                       (7, None)])
+def test_csv_text_written_in_parts_is_the_text_pandas_writes(rows: int, odd: str | None) -> None:
+    """Many rows are formatted and written in parts side by side; the text is the
+    one pandas writes of the same columns, quoting included (an id with a comma)."""
+    ids = np.array([f"s{i % 997}" for i in range(rows)], dtype=object)
+    if odd is not None:
+        ids[rows // 2] = odd
+    frame = pd.DataFrame({"store_id": ids, "hours": np.arange(rows) % 2500 / 100,
+                          "polls": np.arange(rows) % 31})
+    text = csv_text_module.csv_of(
+        list(frame.columns),
+        lambda c: (csv_text_module.two_decimals(frame[c]) if c == "hours" else
+                   csv_text_module.whole_numbers(frame[c]) if c == "polls" else
+                   csv_text_module.plain_text(frame[c])), len(frame))
+    wanted = frame.assign(hours=frame["hours"].map("{:.2f}".format)).to_csv(
+        index=False, lineterminator="\n")
+    assert text == wanted

@@ -54,23 +54,15 @@ KEY_LIST = 20_000
 
 
 def kept_rows(url: str, conn: Connection, where: str,
-              columns: list[str] = KEPT_COLUMNS,
-              local_dates: tuple[int, int] | None = None) -> pd.DataFrame:
+              columns: list[str] = KEPT_COLUMNS) -> pd.DataFrame:
     """Kept rows (`columns` of KEPT_COLUMNS, store_key and local_date among them)
-    matching `where` (literal integers only), sorted by store and date; with
-    `local_dates` (first, last), only those of local dates first … last, tested here.
+    matching `where` (literal integers only), sorted by store and date.
 
     The frame's columns are the arrays read, not copies: callers read them and
     never write into them."""
     sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where}"
     read = read_columns(url, conn, sql, columns)
-    arrays = {name: int_column(read, name) for name in columns}
-    if local_dates is not None:
-        first, last = local_dates
-        inside = (arrays["local_date"] >= first) & (arrays["local_date"] <= last)
-        if not inside.all():
-            arrays = {name: values[inside] for name, values in arrays.items()}
-    return _sorted_kept(arrays)
+    return _sorted_kept({name: int_column(read, name) for name in columns})
 
 
 def _sorted_kept(arrays: dict[str, I64]) -> pd.DataFrame:

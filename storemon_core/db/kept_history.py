@@ -87,7 +87,7 @@ def _kept_part(url: str, conn: Connection, period: Period, every: I64,
     start_us, end_us = period_range_us(period)
     as_of_us = microseconds(period.as_of)
     kept = _kept_of_period(url, conn, first_day, last_day, kept_dates, every)
-    edges = _edges(kept, as_of_us, int(every.max(initial=0)) + 1)
+    edges = _edges(kept, as_of_us, int(every.max(initial=0)) + 1, first_day, last_day)
     good = every[edges.good[every]]
     whole = every[~edges.good[every]]
     # A good store's first dates end before the first in-hours poll of its second
@@ -119,17 +119,18 @@ def _kept_part(url: str, conn: Connection, period: Period, every: I64,
 
 def _kept_of_period(url: str, conn: Connection, first_day: int, last_day: int,
                     kept_dates: tuple[int | None, int | None], every: I64) -> pd.DataFrame:
-    """The kept rows of local dates first_day … last_day of the stores `every` (sorted
-    keys), sorted by store and date; `kept_dates`: the first and last kept date."""
+    """The kept rows of the stores `every` (sorted keys), sorted by store and date:
+    those of local dates first_day … last_day, and perhaps others (`kept_dates`:
+    the first and last kept date)."""
     keys = (int(every[0]), int(every[-1])) if len(every) else (0, -1)
     lo, hi = kept_dates
     if lo is None or hi is None:
         return kept_rows(url, conn, "1 = 0")
     if 2 * (min(hi, last_day) - max(lo, first_day) + 1) >= hi - lo + 1:
         # Most kept dates are the period's: the server scans the table a third
-        # faster without testing each row's date, and the test costs nothing here.
-        return kept_rows(url, conn, f"store_key >= {keys[0]} AND store_key <= {keys[1]}",
-                         local_dates=(first_day, last_day))
+        # faster without testing each row's date, and the few rows of other dates
+        # are passed over where they are used (_edges), not copied away.
+        return kept_rows(url, conn, f"store_key >= {keys[0]} AND store_key <= {keys[1]}")
     # Fewer: each store's dates of the period are a range of the primary key, which
     # the server reads for a list of keys (and scans every date of a range of keys).
     return kept_rows_of(url, conn, every,
@@ -240,10 +241,14 @@ class _Edges:
     last_opens_us: I64
 
 
-def _edges(kept: pd.DataFrame, as_of_us: int, size: int) -> _Edges:
+def _edges(kept: pd.DataFrame, as_of_us: int, size: int, first_day: int,
+           last_day: int) -> _Edges:
+    """The edges of the period of local dates first_day … last_day: only kept rows of
+    its dates count (a row strictly between two of them is one of them too)."""
     keys = kept["store_key"].to_numpy()
     dates = kept["local_date"].to_numpy()
-    polled = (kept["polls"].to_numpy() > 0) & (kept["first_poll_us"].to_numpy() <= as_of_us)
+    polled = ((kept["polls"].to_numpy() > 0) & (kept["first_poll_us"].to_numpy() <= as_of_us)
+              & (dates >= first_day) & (dates <= last_day))
     p_keys, p_dates = keys[polled], dates[polled]  # sorted by store, then date
     opens = kept["first_poll_us"].to_numpy()[polled]
     closes = kept["last_poll_us"].to_numpy()[polled]

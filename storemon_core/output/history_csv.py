@@ -14,7 +14,7 @@ import pyarrow.csv as pa_csv
 
 from storemon_core.engine.history import DAILY_COLUMNS, PERIOD_COLUMNS
 from storemon_core.output.csv_text import (
-    csv_text,
+    csv_of,
     date_text,
     plain_text,
     two_decimals,
@@ -25,18 +25,17 @@ _HOURS = ["business_hours", "uptime", "downtime", "unobserved", "uptime_pct"]
 
 
 def _text_columns(frame: pd.DataFrame, columns: list[str]) -> str:
-    texts = []
-    for column in columns:
+    def text_of(column: str) -> pa.Array:
         values = frame[column]
         if column in _HOURS:
-            texts.append(two_decimals(values))
-        elif column == "polls":
-            texts.append(whole_numbers(values))
-        elif column == "date":
-            texts.append(date_text(values))
-        else:
-            texts.append(plain_text(values))
-    return csv_text(columns, texts)
+            return two_decimals(values)
+        if column == "polls":
+            return whole_numbers(values)
+        if column == "date":
+            return date_text(values)
+        return plain_text(values)
+
+    return csv_of(columns, text_of, len(frame))
 
 
 def daily_csv(daily: pd.DataFrame) -> str:

@@ -7,7 +7,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 
 from storemon_core.engine.uptime import EXTENDED_COLUMNS, REPORT_COLUMNS
 from storemon_core.output.csv_text import (
-    csv_text,
+    csv_of,
     plain_text,
     two_decimals,
     utc_text,
@@ -33,4 +33,4 @@ def _text_column(report: pd.DataFrame, column: str) -> pa.Array:
 def report_csv(report: pd.DataFrame, extended: bool = False) -> str:
     """The report as CSV text: exactly the columns of docs/formats.md, or the extended set."""
     columns = EXTENDED_COLUMNS if extended else REPORT_COLUMNS
-    return csv_text(columns, [_text_column(report, c) for c in columns])
+    return csv_of(columns, lambda column: _text_column(report, column), len(report))
