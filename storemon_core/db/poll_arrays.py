@@ -160,6 +160,8 @@ def _range_queries(keys: I64, lo_us: I64, hi_us: I64) -> list[tuple[str, bool, I
         low_cut, high_cut = np.quantile(lo_us[members], OUTLIERS), np.quantile(
             hi_us[members], 1 - OUTLIERS)
         outside = (lo_us[members] < low_cut) | (hi_us[members] > high_cut)
+        if outside.all():  # quantiles of a handful of stores can leave none inside
+            outside[:] = False
         many[members[outside]] = False
         members = members[~outside]
         low, high = int(lo_us[members].min()), int(hi_us[members].max())
