@@ -16,7 +16,6 @@ from sqlalchemy import Connection
 
 from storemon_core.db.poll_arrays import PollArrays, store_slices
 from storemon_core.db.reads import (
-    _categorical_ids,
     _hours_frame,
     _named,
     _polls_frame,
@@ -47,19 +46,17 @@ class Replaced:
 
 
 def engine_days(url: str, conn: Connection, found: PollArrays, window: Windows,
-                as_of_us: int, names: dict[int, str] | None = None,
-                replaced: Replaced | None = None,
+                as_of_us: int, replaced: Replaced | None = None,
                 stored: tuple[pd.DataFrame, pd.DataFrame] | None = None) -> pd.DataFrame:
     """The engine's day totals of the stores in `found` (sorted) over the local dates
-    of their `window`, with their keys (`store_key`) and dates (`local_date`).
+    of their `window`, by their keys (`store_key`) and dates (`local_date`).
 
     Computed a slice of stores at a time (poll_arrays.SLICE_WORK), each slice over
-    the dates its stores' windows span. Stores are named by their keys unless
-    `names` are given: the rows go back to the database by key, and text order
-    does not matter there."""
+    the dates its stores' windows span. The engine is given the stores named by
+    their keys: callers go by key, and the order of the names does not matter."""
     hours, zones = stored or stored_hours(url, conn, replaced)
     stores = np.unique(found.store_key)
-    name_of = names or {int(k): str(int(k)) for k in stores}
+    name_of = {int(k): str(int(k)) for k in stores}
     first, last = window.of(stores)
     # A slice is computed over every date any of its stores needs: stores whose
     # windows start or end far from most stores' (those polled rarely) go in
@@ -87,10 +84,7 @@ def engine_days(url: str, conn: Connection, found: PollArrays, window: Windows,
         return parts[0]
     if not parts:
         return _slice_days(found, 0, 0, as_of_us, name_of, hours.iloc[:0], zones.iloc[:0])
-    days = pd.concat(parts, ignore_index=True)
-    # Each slice names only its own stores: one set of names for them all.
-    days["store_id"] = _categorical_ids(days["store_key"].to_numpy(), name_of)
-    return days
+    return pd.concat(parts, ignore_index=True)
 
 
 def stored_hours(url: str, conn: Connection,
@@ -136,4 +130,6 @@ def _slice_days(found: PollArrays, first_day: int, last_day: int, as_of_us: int,
         else np.zeros(0, dtype=np.int64)
     days["local_date"] = (days["date"].to_numpy().astype("datetime64[D]")
                           - _EPOCH_DAY).astype(np.int64)
-    return days
+    # Each slice names only its own stores, and callers go by key: slices without
+    # their names concatenate as plain numbers.
+    return days.drop(columns="store_id")

@@ -72,14 +72,14 @@ def _kept_days(db: Database, period: Period, progress: Progress | None) -> pd.Da
         kept_dates = conn.exec_driver_sql(
             "SELECT MIN(local_date), MAX(local_date) FROM store_days").one()
         every = np.sort(np.fromiter(names, dtype=np.int64, count=len(names)))
-        parts = _kept_part(url, conn, period, every, kept_dates, names, stored)
+        parts = _kept_part(url, conn, period, every, kept_dates, stored)
     if progress:
         progress(0.9, f"putting {len(every):,} stores' dates in order")
     return _stacked(parts, names)
 
 
 def _kept_part(url: str, conn: Connection, period: Period, every: I64,
-               kept_dates: tuple[int | None, int | None], names: dict[int, str],
+               kept_dates: tuple[int | None, int | None],
                stored: tuple[pd.DataFrame, pd.DataFrame]) -> list[Columns]:
     """The day totals of the stores `every` (sorted keys), in parts."""
     first_day = period.first_day
@@ -114,7 +114,7 @@ def _kept_part(url: str, conn: Connection, period: Period, every: I64,
     older = _quiet_stores_newest(url, conn, quiet, start_us)
     found = PollArrays.joined([found, PollArrays(*older)])
     return _assembled(url, conn, found, kept, edges, good, whole, (first_day, last_day),
-                      as_of_us, names, stored)
+                      as_of_us, stored)
 
 
 def _kept_of_period(url: str, conn: Connection, first_day: int, last_day: int,
@@ -150,8 +150,7 @@ def _windows_of(keys: I64, zones: pd.DataFrame, first_day: int, last_day: int
 
 def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame,
                edges: _Edges, good: I64, whole: I64, dates: tuple[int, int], as_of_us: int,
-               names: dict[int, str], stored: tuple[pd.DataFrame, pd.DataFrame]
-               ) -> list[Columns]:
+               stored: tuple[pd.DataFrame, pd.DataFrame]) -> list[Columns]:
     """Every store's day totals of the period, in parts: a good store's first dates (to its
     first polled one) computed over a window ending at its second polled date,
     its last dates over one starting at its second-to-last, its interior from
@@ -167,8 +166,8 @@ def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame
         edge_polls = found.rows(edges.good[found.store_key])
         head = Windows(good, np.full(len(good), first_day), edges.second[good])
         tail = Windows(good, edges.second_last[good], np.full(len(good), last_day))
-        head_days = engine_days(url, conn, edge_polls, head, as_of_us, names, stored=stored)
-        tail_days = engine_days(url, conn, edge_polls, tail, as_of_us, names, stored=stored)
+        head_days = engine_days(url, conn, edge_polls, head, as_of_us, stored=stored)
+        tail_days = engine_days(url, conn, edge_polls, tail, as_of_us, stored=stored)
         # A store's dates in these parts follow one another in this order.
         parts += [_rows_where(head_days, head_days["local_date"].to_numpy()
                               <= edges.first[head_days["store_key"].to_numpy()]),
@@ -177,7 +176,7 @@ def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame
                               >= edges.last[tail_days["store_key"].to_numpy()])]
     if len(whole) or not parts:
         whole_days = engine_days(url, conn, found.rows(~edges.good[found.store_key]),
-                                 Windows.every(whole, first_day, last_day), as_of_us, names,
+                                 Windows.every(whole, first_day, last_day), as_of_us,
                                  stored=stored)
         parts.append(_rows_where(whole_days, np.ones(len(whole_days), dtype=bool)))
     return parts
