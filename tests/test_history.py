@@ -18,6 +18,7 @@ from storemon_core.engine.history import (
 )
 from storemon_core.engine.period import MAX_PERIOD_DAYS, PeriodError, period_of
 from storemon_core.output.history_csv import (
+    daily_as_read,
     daily_csv,
     period_csv,
     read_daily_csv,
@@ -280,3 +281,22 @@ def test_csvs_read_back_into_the_rows_they_were_written_from() -> None:
     assert read_period_csv(period_csv(empty.totals)).empty
     with pytest.raises(ValueError, match="expected the columns"):
         read_period_csv(daily)
+
+
+def test_daily_rows_as_read_are_the_daily_csv_read_back() -> None:
+    """A counted period's daily rows skip the text: they equal its daily CSV read
+    back, dtypes, rounding at the half hundredth and categories included."""
+    data = polls(*hourly("comma,id", "2024-03-10 00:00", "2024-03-12 06:00"),
+                 *hourly("007", "2024-03-10 00:20", "2024-03-11 03:10", "inactive"),
+                 ("b", "2024-03-11 06:20", "inactive"), ("a", "2024-03-12 11:07", "active"))
+    result = history(data, hours(), zones(), "2024-03-10", "2024-03-12")
+    pd.testing.assert_frame_equal(daily_as_read(result.daily),
+                                  read_daily_csv(daily_csv(result.daily)))
+    # Halves of a hundredth, and ids the rows no longer hold, in any category order.
+    halves = result.daily.assign(uptime=[0.005, 0.015, 2.675, 1 / 3] * (len(result.daily) // 4)
+                                 + [0.125] * (len(result.daily) % 4))
+    ids = halves["store_id"].cat.add_categories(["zz", "0"])
+    halves["store_id"] = ids.cat.reorder_categories(list(ids.cat.categories)[::-1])
+    pd.testing.assert_frame_equal(daily_as_read(halves), read_daily_csv(daily_csv(halves)))
+    empty = history(polls(), hours(), zones(), "2024-03-11", "2024-03-12").daily
+    pd.testing.assert_frame_equal(daily_as_read(empty), read_daily_csv(daily_csv(empty)))

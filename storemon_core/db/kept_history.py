@@ -72,16 +72,16 @@ def _kept_days(db: Database, period: Period, progress: Progress | None) -> pd.Da
         kept_dates = conn.exec_driver_sql(
             "SELECT MIN(local_date), MAX(local_date) FROM store_days").one()
         every = np.sort(np.fromiter(names, dtype=np.int64, count=len(names)))
-        parts = _kept_part(url, conn, period, every, kept_dates, stored)
+        parts = _day_parts(url, conn, period, every, kept_dates, stored)
     if progress:
         progress(0.9, f"putting {len(every):,} stores' dates in order")
     return _stacked(parts, names)
 
 
-def _kept_part(url: str, conn: Connection, period: Period, every: I64,
+def _day_parts(url: str, conn: Connection, period: Period, every: I64,
                kept_dates: tuple[int | None, int | None],
                stored: tuple[pd.DataFrame, pd.DataFrame]) -> list[Columns]:
-    """The day totals of the stores `every` (sorted keys), in parts."""
+    """The day totals of the stores `every` (sorted keys), in parts (_assembled)."""
     first_day = period.first_day
     last_day = first_day + period.days - 1
     start_us, end_us = period_range_us(period)

@@ -8,6 +8,7 @@ shows a stored period report and one that counts the period itself both show.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -69,6 +70,20 @@ def read_daily_csv(text: str) -> pd.DataFrame:
     """A daily CSV as written by `daily_csv`: DAILY_COLUMNS, store_id categorical, date
     as midnight datetimes (the engine's types)."""
     return _read(text, DAILY_COLUMNS)
+
+
+def daily_as_read(daily: pd.DataFrame) -> pd.DataFrame:
+    """What read_daily_csv gives of daily_csv(daily), without the text: hours to the
+    hundredth the CSV writes (a whole number of hundredths over 100 is the double
+    nearest that decimal, which is what reading it gives), the store ids present in
+    text order. A fleet's daily CSV costs a tenth of a second to parse back."""
+    ids = daily["store_id"].astype("category").cat.remove_unused_categories()
+    ids = ids.cat.reorder_categories(sorted(ids.cat.categories, key=str))
+    rows = pd.DataFrame({"store_id": ids.array, "date": daily["date"].to_numpy()})
+    for column in DAILY_COLUMNS[2:-1]:
+        rows[column] = np.rint(daily[column].to_numpy(dtype=np.float64) * 100) / 100
+    rows["polls"] = daily["polls"].to_numpy(dtype=np.int64)
+    return rows
 
 
 def read_period_csv(text: str) -> pd.DataFrame:

@@ -3,7 +3,8 @@
 Either way the rows are the period CSVs read back, so a page shows the same
 numbers (rounded as the CSVs are) whether a report after the last load had them
 ready or the page had to count them, and its downloads are those CSVs. A
-counted period's CSVs are written when first asked for.
+counted period's CSVs are written when first asked for, and its daily rows are
+made as its daily CSV reads back without parsing it (history_csv.daily_as_read).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 from storemon_core.engine.history import History
 from storemon_core.engine.period import Period, period_of
 from storemon_core.output.history_csv import (
+    daily_as_read,
     daily_csv,
     period_csv,
     read_daily_csv,
@@ -58,6 +60,8 @@ class PeriodRows:
 
     @cached_property
     def daily(self) -> pd.DataFrame:
+        if self._counted is not None:
+            return daily_as_read(self._counted.daily)
         return read_daily_csv(self.daily_text)
 
     @cached_property
@@ -96,7 +100,8 @@ def counted_together(db: Database, chosen: list[tuple[date, date]],
     def count(period: tuple[date, date]) -> PeriodRows:
         rows = counted(db, *period)
         if period in with_daily:
-            rows.daily  # noqa: B018 (made now, in this thread)
+            rows.daily_text  # noqa: B018 (made now, in this thread)
+            rows.daily  # noqa: B018
         return rows
 
     if len(chosen) < 2:
