@@ -83,15 +83,14 @@ KEPT_KEYS = 900
 def kept_rows_of(url: str, conn: Connection, keys: I64, where: str) -> pd.DataFrame:
     """kept_rows of the stores `keys` (sorted) matching `where`, read by lists of keys
     (two queries at a time)."""
-    columns = KEPT_COLUMNS
-    sql = f"SELECT {', '.join(columns)} FROM store_days WHERE {where} AND store_key IN "
+    sql = f"SELECT {', '.join(KEPT_COLUMNS)} FROM store_days WHERE {where} AND store_key IN "
     parts = read_each(url, conn, [
-        (sql + "(" + ",".join(str(int(k)) for k in keys[first:first + KEPT_KEYS]) + ")", False)
-        for first in range(0, len(keys), KEPT_KEYS)], columns) if len(keys) else []
+        (sql + "(" + ",".join(map(str, keys[first:first + KEPT_KEYS].tolist())) + ")", False)
+        for first in range(0, len(keys), KEPT_KEYS)], KEPT_COLUMNS) if len(keys) else []
     if not parts:
         return kept_rows(url, conn, "1 = 0")
     return _sorted_kept({name: np.concatenate([int_column(part, name) for part in parts])
-                         for name in columns})
+                         for name in KEPT_COLUMNS})
 
 
 def as_kept(days: pd.DataFrame) -> pd.DataFrame:
