@@ -134,8 +134,9 @@ def _point_queries(url: str, keys: I64, at_us: I64) -> list[tuple[str, bool, I64
     by_list = make_url(url).get_backend_name() != "sqlite"
     queries: list[tuple[str, bool, I64]] = []
     for first in range(0, len(keys), POINTS_CHUNK):
-        pairs = ",".join(f"({int(k)},{int(t)})" for k, t in zip(
-            keys[first:first + POINTS_CHUNK], at_us[first:first + POINTS_CHUNK], strict=True))
+        pairs = ",".join(f"({k},{t})" for k, t in zip(
+            keys[first:first + POINTS_CHUNK].tolist(),
+            at_us[first:first + POINTS_CHUNK].tolist(), strict=True))
         sql = (f"{_POLLS_SQL}(store_key, ts) IN ({pairs})" if by_list else
                f"SELECT p.store_key, p.ts, p.active FROM (VALUES {pairs}) v "
                "JOIN polls p ON p.store_key = v.column1 AND p.ts = v.column2")
@@ -178,7 +179,7 @@ def _range_queries(keys: I64, lo_us: I64, hi_us: I64) -> list[tuple[str, bool, I
         runs += _runs(by_end, hi_us)
     for members in runs:
         low, high = int(lo_us[members].min()), int(hi_us[members].max())
-        listed = ",".join(str(int(k)) for k in keys[members])
+        listed = ",".join(map(str, keys[members].tolist()))
         # Hours spanned bound the rows at the usual hourly polling (in floats: a
         # store read whole spans the whole int64 range).
         hours = (hi_us[members].astype(float) - low) / US_PER_HOUR

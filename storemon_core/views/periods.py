@@ -36,7 +36,7 @@ class PeriodRows:
     """A period's daily and period CSVs, and their rows, each made when first asked
     for: the Trends page needs only the rows per store of the period before, and
     a daily CSV of the fleet (tens of megabytes) costs a tenth of a second to
-    write and as much to read back."""
+    write. A counted period's daily rows are made without its text."""
 
     def __init__(self, period: Period, report_id: str | None,
                  texts: tuple[str, str] | None = None, counted: History | None = None):
