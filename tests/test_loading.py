@@ -191,6 +191,19 @@ def test_clean_and_messy_copies_of_a_file_give_the_same_frames() -> None:
     pd.testing.assert_frame_equal(a, b)
 
 
+def test_copies_of_an_id_padded_or_quoted_are_one_store_and_ids_sort_as_text() -> None:
+    ids = ["s10", "s9", "S2", "s1", "é1", "s1 ", '"s9"', "\ts10"]
+    rows = "".join(f"{s},active,2023-01-22 1{i}:00:00 UTC\n" for i, s in enumerate(ids))
+    padded, _, _ = read_polls(_bytes("store_id,status,timestamp_utc\n" + rows))
+    assert list(padded["store_id"].cat.categories) == ["S2", "s1", "s10", "s9"]
+    assert padded["store_id"].tolist() == ["s10", "s9", "S2", "s1", "s1", "s9", "s10"]
+    plain = "".join(f"{s},active,2023-01-22 1{i}:00:00 UTC\n" for i, s in enumerate(ids[:5]))
+    polls, rejected, _ = read_polls(_bytes("store_id,status,timestamp_utc\n" + plain))
+    assert list(polls["store_id"].cat.categories) == ["S2", "s1", "s10", "s9"]
+    assert polls["store_id"].tolist() == ["s10", "s9", "S2", "s1"]
+    assert _rejected_lines(rejected) == {6: "bad store_id"}
+
+
 def test_fields_wrapped_in_quotes_are_read() -> None:
     text = '"store_id","status","timestamp_utc"\n"s1","active","2023-01-22 12:00:00 UTC"\n'
     polls, rejected, _ = read_polls(_bytes(text))
