@@ -20,6 +20,7 @@ from storemon_core.engine.period import MAX_PERIOD_DAYS, PeriodError, period_of
 from storemon_core.output.history_csv import (
     daily_as_read,
     daily_csv,
+    period_as_read,
     period_csv,
     read_daily_csv,
     read_period_csv,
@@ -300,3 +301,22 @@ def test_daily_rows_as_read_are_the_daily_csv_read_back() -> None:
     pd.testing.assert_frame_equal(daily_as_read(halves), read_daily_csv(daily_csv(halves)))
     empty = history(polls(), hours(), zones(), "2024-03-11", "2024-03-12").daily
     pd.testing.assert_frame_equal(daily_as_read(empty), read_daily_csv(daily_csv(empty)))
+
+
+def test_period_rows_as_read_are_the_period_csv_read_back() -> None:
+    """As the daily rows: a counted period's rows per store equal its period CSV read
+    back, an empty uptime % and halves of a hundredth included."""
+    data = polls(*hourly("comma,id", "2024-03-10 00:00", "2024-03-12 06:00"),
+                 *hourly("007", "2024-03-10 00:20", "2024-03-11 03:10", "inactive"),
+                 ("b", "2024-03-11 06:20", "inactive"), ("a", "2024-03-12 11:07", "active"),
+                 ("shut", "2024-03-11 10:00", "active"))
+    # Open on Thursdays only: no business hours from Sunday to Tuesday.
+    result = history(data, hours(("shut", 3, "09:00", "17:00")), zones(), "2024-03-10",
+                     "2024-03-12")
+    assert result.totals["uptime_pct"].isna().any()
+    pd.testing.assert_frame_equal(period_as_read(result.totals),
+                                  read_period_csv(period_csv(result.totals)))
+    halves = result.totals.assign(uptime=[0.005, 0.015, 2.675, 1 / 3, 0.125])
+    pd.testing.assert_frame_equal(period_as_read(halves), read_period_csv(period_csv(halves)))
+    empty = history(polls(), hours(), zones(), "2024-03-11", "2024-03-12").totals
+    pd.testing.assert_frame_equal(period_as_read(empty), read_period_csv(period_csv(empty)))

@@ -86,6 +86,19 @@ def daily_as_read(daily: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
+def period_as_read(totals: pd.DataFrame) -> pd.DataFrame:
+    """What read_period_csv gives of period_csv(totals), without the text (as
+    daily_as_read): the rows in their order, hours and uptime % to the hundredth,
+    an empty uptime % missing."""
+    rows = pd.DataFrame({"store_id": pd.Series(totals["store_id"].astype(str).to_numpy(),
+                                               dtype=object)})
+    for column in PERIOD_COLUMNS[1:-1]:
+        rows[column] = np.rint(totals[column].to_numpy(dtype=np.float64, na_value=np.nan)
+                               * 100) / 100
+    rows["polls"] = totals["polls"].to_numpy(dtype=np.int64)
+    return rows
+
+
 def read_period_csv(text: str) -> pd.DataFrame:
     """A period CSV as written by `period_csv`: PERIOD_COLUMNS, uptime_pct NaN where
     empty, store_id as text."""

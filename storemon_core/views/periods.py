@@ -3,8 +3,8 @@
 Either way the rows are the period CSVs read back, so a page shows the same
 numbers (rounded as the CSVs are) whether a report after the last load had them
 ready or the page had to count them, and its downloads are those CSVs. A
-counted period's CSVs are written when first asked for, and its daily rows are
-made as its daily CSV reads back without parsing it (history_csv.daily_as_read).
+counted period's CSVs are written when first asked for, and its rows are made as
+its CSVs read back without parsing them (history_csv.daily_as_read, period_as_read).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from storemon_core.engine.period import Period, period_of
 from storemon_core.output.history_csv import (
     daily_as_read,
     daily_csv,
+    period_as_read,
     period_csv,
     read_daily_csv,
     read_period_csv,
@@ -36,7 +37,7 @@ class PeriodRows:
     """A period's daily and period CSVs, and their rows, each made when first asked
     for: the Trends page needs only the rows per store of the period before, and
     a daily CSV of the fleet (tens of megabytes) costs a tenth of a second to
-    write. A counted period's daily rows are made without its text."""
+    write. A counted period's rows are made without its text."""
 
     def __init__(self, period: Period, report_id: str | None,
                  texts: tuple[str, str] | None = None, counted: History | None = None):
@@ -66,6 +67,8 @@ class PeriodRows:
 
     @cached_property
     def totals(self) -> pd.DataFrame:
+        if self._counted is not None:
+            return period_as_read(self._counted.totals)
         return read_period_csv(self.period_text)
 
     @property

@@ -152,7 +152,8 @@ def summary(totals: pd.DataFrame) -> PeriodSummary:
 
 
 def comparison(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """Stores with an uptime % in both periods: now, before and the change (points)."""
+    """Stores with an uptime % in both periods: now, before and the change (points),
+    without their Store pages (declined and improved add them)."""
     now = current.loc[current["uptime_pct"].notna(), ["store_id", "uptime_pct"]]
     before = previous.loc[previous["uptime_pct"].notna(), ["store_id", "uptime_pct"]]
     both = now.assign(store_id=now["store_id"].astype(str)).merge(
@@ -160,23 +161,30 @@ def comparison(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
             columns={"uptime_pct": "previous_uptime_pct"}),
         on="store_id", how="inner")
     both["change"] = both["uptime_pct"] - both["previous_uptime_pct"]
-    both["store_page"] = store_link(both["store_id"])
-    result: pd.DataFrame = both.loc[:, COMPARISON_COLUMNS]
+    result: pd.DataFrame = both.loc[:, COMPARISON_COLUMNS[:-1]]
     return result
 
 
 def declined(compared: pd.DataFrame, limit: int = MOVERS) -> pd.DataFrame:
     """The stores whose uptime % fell most (largest fall first; ties by store_id)."""
     fell = compared[compared["change"] < 0]
-    return fell.sort_values(["change", "store_id"], ascending=[True, True],
-                            kind="stable").head(limit).reset_index(drop=True)
+    return _linked(fell.sort_values(["change", "store_id"], ascending=[True, True],
+                                    kind="stable").head(limit))
 
 
 def improved(compared: pd.DataFrame, limit: int = MOVERS) -> pd.DataFrame:
     """The stores whose uptime % rose most (largest rise first; ties by store_id)."""
     rose = compared[compared["change"] > 0]
-    return rose.sort_values(["change", "store_id"], ascending=[False, True],
-                            kind="stable").head(limit).reset_index(drop=True)
+    return _linked(rose.sort_values(["change", "store_id"], ascending=[False, True],
+                                    kind="stable").head(limit))
+
+
+def _linked(movers: pd.DataFrame) -> pd.DataFrame:
+    """Movers with their Store pages: made for the few shown, not every store compared."""
+    rows = movers.reset_index(drop=True)
+    rows["store_page"] = store_link(rows["store_id"])
+    result: pd.DataFrame = rows.loc[:, COMPARISON_COLUMNS]
+    return result
 
 
 def worst_stores(totals: pd.DataFrame, limit: int = DEFAULT_WORST) -> pd.DataFrame:
