@@ -85,3 +85,30 @@ def buffer_pool_mb(url: str) -> int:
             return int(conn.execute(text("SELECT @@innodb_buffer_pool_size")).scalar_one()) >> 20
     finally:
         engine.dispose()
+
+
+def machine_speed() -> str:
+    """How fast this machine is right now, in two numbers that move the benchmarks:
+    Python bytecode (the pages, the engine's glue) and hash lookups in a table of
+    the 140,000-store fleet's ids, which outgrows the caches (reading exports and
+    grouping by store). A shared machine's speed drifts by 2x between days; these
+    say how far, so that absolute targets are read beside them."""
+    import time
+
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    start = time.perf_counter()
+    total = 0
+    for i in range(2_000_000):
+        total += i
+    loop_ns = (time.perf_counter() - start) / 2_000_000 * 1e9
+    rng = np.random.default_rng(0)
+    ids = pa.array([f"{n:019d}" for n in rng.integers(10**18, 9 * 10**18, 140_000)])
+    rows = ids.take(pa.array(rng.integers(0, len(ids), 1_500_000)))
+    start = time.perf_counter()
+    pc.dictionary_encode(rows)
+    lookup_ns = (time.perf_counter() - start) / len(rows) * 1e9
+    return (f"machine now: {loop_ns:.0f} ns per Python loop step, {lookup_ns:.0f} ns per "
+            f"id looked up among 140,000")

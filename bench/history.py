@@ -43,6 +43,7 @@ from common import (  # bench/common.py, beside this script
     StepResult,
     buffer_pool_mb,
     emit,
+    machine_speed,
     on_server,
     run_step,
 )
@@ -296,6 +297,7 @@ def main() -> int:
                         help="set the server's InnoDB buffer pool for the run (restored after): "
                              "an append is disk-bound when the pool cannot hold its pages")
     args = parser.parse_args()
+    speed = machine_speed()
     pool_before = _buffer_pool_mb()
     if args.buffer_pool_mb:
         _server(f"SET GLOBAL innodb_buffer_pool_size = {args.buffer_pool_mb << 20}")
@@ -352,6 +354,7 @@ def main() -> int:
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores = busy at 2); "
           f"InnoDB buffer pool {pool_used:,} MB; after the load the server wrote its pages "
           f"back for {settle:.0f} s before the next step")
+    print(f"at the start, {speed}")
     same = kept["digest"] == results["direct"].values["digest"]
     same_after = results["after"].values["digest"] == results["after direct"].values["digest"]
     print(f"kept == direct: {same}; after the append: {same_after}")

@@ -40,6 +40,7 @@ import psutil
 from common import (  # bench/common.py, beside this script
     buffer_pool_mb,
     emit,
+    machine_speed,
     on_server,
     print_checks,
 )
@@ -299,7 +300,7 @@ def main() -> int:
     work = Path(tempfile.mkdtemp(prefix="storemon-scale-"))
     print(f"storemon scale benchmark: {os.cpu_count()} CPUs, load average "
           f"{' '.join(f'{x:.1f}' for x in os.getloadavg())}, InnoDB buffer pool "
-          f"{buffer_pool_mb(args.url):,} MB", flush=True)
+          f"{buffer_pool_mb(args.url):,} MB; {machine_speed()}", flush=True)
     try:
         if args.csv_stores:
             csv = from_csv(args.csv_stores, work, rows, not args.no_baseline)
