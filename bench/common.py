@@ -110,5 +110,5 @@ def machine_speed() -> str:
     start = time.perf_counter()
     pc.dictionary_encode(rows)
     lookup_ns = (time.perf_counter() - start) / len(rows) * 1e9
-    return (f"machine now: {loop_ns:.0f} ns per Python loop step, {lookup_ns:.0f} ns per "
+    return (f"the machine ran {loop_ns:.0f} ns per Python loop step, {lookup_ns:.0f} ns per "
             f"id looked up among 140,000")

@@ -354,7 +354,7 @@ def main() -> int:
     print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores = busy at 2); "
           f"InnoDB buffer pool {pool_used:,} MB; after the load the server wrote its pages "
           f"back for {settle:.0f} s before the next step")
-    print(f"at the start, {speed}")
+    print(f"before the first step, {speed}")
     same = kept["digest"] == results["direct"].values["digest"]
     same_after = results["after"].values["digest"] == results["after direct"].values["digest"]
     print(f"kept == direct: {same}; after the append: {same_after}")

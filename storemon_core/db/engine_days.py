@@ -123,7 +123,9 @@ def _slice_days(found: PollArrays, first_day: int, last_day: int, as_of_us: int,
 
 def _keyed_polls(found: PollArrays) -> pd.DataFrame:
     """The polls as the engine takes them, each store named by its key: a categorical
-    whose categories are the keys in order (`found` is sorted by key)."""
+    whose categories are the keys in order. `found` is sorted by key (as every
+    PollArrays read or joined is); keys out of order would repeat a category,
+    which pandas refuses."""
     keys = found.store_key
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
     codes = np.cumsum(np.r_[False, keys[1:] != keys[:-1]]) if len(keys) else keys

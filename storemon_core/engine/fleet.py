@@ -116,14 +116,15 @@ def _store_codes(store_id: pd.Series) -> tuple[Codes, npt.NDArray[np.object_]]:
 
 def _store_lanes(codes: Codes, ids: npt.NDArray[np.object_],
                  taking_part: npt.NDArray[np.bool_]) -> tuple[npt.NDArray[np.intp], I64]:
-    """The stores taking part (as indices into `ids`) in code-point order of their
-    ids, and each poll's lane. Only the few thousand distinct ids are sorted.
+    """The stores taking part (as indices into `ids`) in the order of their ids
+    (code-point order for text), and each poll's lane. Only the few thousand
+    distinct ids are sorted.
 
     The polls of the stores left out share one lane past the others, which has no
     business hours: none of them is ever in hours.
     """
     chosen = np.flatnonzero(taking_part)
-    chosen = chosen[np.argsort(ids[chosen], kind="stable")]  # str order is code-point order
+    chosen = chosen[np.argsort(ids[chosen], kind="stable")]
     lane_of = np.full(len(ids), len(chosen), dtype=np.int64)
     lane_of[chosen] = np.arange(len(chosen), dtype=np.int64)
     return chosen, lane_of[codes]

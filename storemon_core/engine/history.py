@@ -28,8 +28,10 @@ from storemon_core.engine.rule import clock, status_spans
 from storemon_core.engine.zones import local_midnights
 from storemon_core.units import I64, US_PER_DAY, US_PER_HOUR, Progress
 
-# One row per store and local date, sorted by store_id (text) then date.
-#   store_id            categorical of str (categories: the period's stores, sorted)
+# One row per store and local date, sorted by store_id then date.
+#   store_id            categorical of the ids given (categories: the period's stores,
+#                       sorted): text from the exports, in code-point order; a
+#                       database's integer keys where only keys matter (db.engine_days)
 #   date                datetime64[s], the local date at midnight (naive)
 #   business_us ... unobserved_us, polls   int64: microseconds, in-hours polls that date
 #   first_poll_utc, last_poll_utc          datetime64[us, UTC]: the date's first and

@@ -161,7 +161,7 @@ def comparison(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
             columns={"uptime_pct": "previous_uptime_pct"}),
         on="store_id", how="inner")
     both["change"] = both["uptime_pct"] - both["previous_uptime_pct"]
-    result: pd.DataFrame = both.loc[:, COMPARISON_COLUMNS[:-1]]
+    result: pd.DataFrame = both.loc[:, [c for c in COMPARISON_COLUMNS if c != "store_page"]]
     return result
 
 
