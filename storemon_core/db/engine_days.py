@@ -127,8 +127,9 @@ def _keyed_polls(found: PollArrays) -> pd.DataFrame:
     PollArrays read or joined is); keys out of order would repeat a category,
     which pandas refuses."""
     keys = found.store_key
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else keys
-    codes = np.cumsum(np.r_[False, keys[1:] != keys[:-1]]) if len(keys) else keys
+    new_store = keys[1:] != keys[:-1]
+    starts = np.flatnonzero(np.r_[True, new_store]) if len(keys) else keys
+    codes = np.cumsum(np.r_[False, new_store]) if len(keys) else keys
     code_type = np.int16 if len(starts) < 2**15 else np.int32
     ids = pd.Categorical.from_codes(codes.astype(code_type), validate=False,
                                     categories=pd.Index(keys[starts], dtype=np.int64))

@@ -177,7 +177,7 @@ def _assembled(url: str, conn: Connection, found: PollArrays, kept: pd.DataFrame
         whole_days = engine_days(url, conn, found.rows(~edges.good[found.store_key]),
                                  Windows.every(whole, first_day, last_day), as_of_us,
                                  stored=stored)
-        parts.append(_rows_where(whole_days, np.ones(len(whole_days), dtype=bool)))
+        parts.append({c: whole_days[c].to_numpy() for c in _COLUMNS})
     return parts
 
 

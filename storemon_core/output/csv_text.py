@@ -37,6 +37,15 @@ def two_decimals(values: pd.Series) -> pa.Array:
     return text
 
 
+def two_decimals_as_read(values: pd.Series) -> np.ndarray:
+    """What reading `two_decimals` text back gives, without the text: a whole number of
+    hundredths over 100 is the double nearest that decimal, which is what parsing it
+    gives; a missing number stays missing."""
+    numbers = values.to_numpy(dtype=np.float64, na_value=np.nan)
+    read: np.ndarray = np.rint(numbers * 100) / 100
+    return read
+
+
 def _hundredths_text(hundredths: np.ndarray) -> pa.Array:
     whole = pa.array(hundredths // 100).cast(pa.string())
     cents = pc.utf8_lpad(pa.array(hundredths % 100).cast(pa.string()), 2, "0")

@@ -19,6 +19,7 @@ from storemon_core.output.csv_text import (
     date_text,
     plain_text,
     two_decimals,
+    two_decimals_as_read,
     whole_numbers,
 )
 
@@ -73,15 +74,14 @@ def read_daily_csv(text: str) -> pd.DataFrame:
 
 
 def daily_as_read(daily: pd.DataFrame) -> pd.DataFrame:
-    """What read_daily_csv gives of daily_csv(daily), without the text: hours to the
-    hundredth the CSV writes (a whole number of hundredths over 100 is the double
-    nearest that decimal, which is what reading it gives), the store ids present in
-    text order. A fleet's daily CSV costs a tenth of a second to parse back."""
+    """What read_daily_csv gives of daily_csv(daily), without the text: hours as the
+    CSV's two decimals read back, the store ids present in text order. A fleet's
+    daily CSV costs a tenth of a second to parse back."""
     ids = daily["store_id"].astype("category").cat.remove_unused_categories()
     ids = ids.cat.reorder_categories(sorted(ids.cat.categories, key=str))
     rows = pd.DataFrame({"store_id": ids.array, "date": daily["date"].to_numpy()})
     for column in DAILY_COLUMNS[2:-1]:
-        rows[column] = np.rint(daily[column].to_numpy(dtype=np.float64) * 100) / 100
+        rows[column] = two_decimals_as_read(daily[column])
     rows["polls"] = daily["polls"].to_numpy(dtype=np.int64)
     return rows
 
@@ -93,8 +93,7 @@ def period_as_read(totals: pd.DataFrame) -> pd.DataFrame:
     rows = pd.DataFrame({"store_id": pd.Series(totals["store_id"].astype(str).to_numpy(),
                                                dtype=object)})
     for column in PERIOD_COLUMNS[1:-1]:
-        rows[column] = np.rint(totals[column].to_numpy(dtype=np.float64, na_value=np.nan)
-                               * 100) / 100
+        rows[column] = two_decimals_as_read(totals[column])
     rows["polls"] = totals["polls"].to_numpy(dtype=np.int64)
     return rows
 
